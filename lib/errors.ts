@@ -1,0 +1,49 @@
+/** Error codes a Butler call can end with. Flows branch on these: keep them stable. */
+export type ButlerErrorCode =
+  | 'INVALID_TASK'
+  | 'INVALID_ACTION'
+  | 'UNKNOWN_TASK'
+  | 'UNAUTHORIZED'
+  | 'BAD_REQUEST'
+  | 'TIMEOUT'
+  | 'UNREACHABLE'
+  | 'TLS'
+  | 'SERVER_ERROR'
+  | 'BAD_RESPONSE'
+  | 'NOT_CONFIGURED'
+  | 'QUEUE_FULL'
+  | 'ABORTED';
+
+export interface ButlerErrorInfo {
+  message: string;
+  code: ButlerErrorCode;
+  statusCode?: number;
+  task?: string;
+}
+
+/** The one error type the client throws. It never holds request config, headers or the token. */
+export class ButlerError extends Error {
+  readonly code: ButlerErrorCode;
+  readonly statusCode?: number;
+  readonly task?: string;
+
+  constructor(code: ButlerErrorCode, message: string, extra: { statusCode?: number; task?: string } = {}) {
+    super(message);
+    this.name = 'PlexButlerError';
+    this.code = code;
+    if (extra.statusCode !== undefined) this.statusCode = extra.statusCode;
+    if (extra.task !== undefined) this.task = extra.task;
+  }
+
+  /** Plain object for msg.error. */
+  toJSON(): ButlerErrorInfo {
+    const out: ButlerErrorInfo = { message: this.message, code: this.code };
+    if (this.statusCode !== undefined) out.statusCode = this.statusCode;
+    if (this.task !== undefined) out.task = this.task;
+    return out;
+  }
+}
+
+export function isButlerError(err: unknown): err is ButlerError {
+  return err instanceof ButlerError;
+}

@@ -1,0 +1,30 @@
+import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
+import { checkAction } from '../lib/validate';
+import { FlowNodeDef, msgString, setupFlowNode } from './shared';
+
+interface AllNodeDef extends FlowNodeDef {
+  action?: string;
+}
+
+/** The node's action, or with "msg" the msg.action, else a string msg.payload. */
+function pickAction(configured: string | undefined, msg: NodeMessageInFlow): unknown {
+  if (configured && configured !== 'msg') return configured;
+  const fromMsg = (msg as Record<string, unknown>).action;
+  if (fromMsg !== undefined && fromMsg !== null && fromMsg !== '') return fromMsg;
+  return msgString(msg, 'payload');
+}
+
+export = function register(RED: NodeAPI): void {
+  function PlexButlerAll(this: Node, config: AllNodeDef): void {
+    RED.nodes.createNode(this, config);
+    setupFlowNode(RED, this, config, {
+      busy: () => RED._('plex-butler-all.status.busy'),
+      work: async (client, msg, call) => {
+        const action = checkAction(pickAction(config.action, msg));
+        const result = await client.runAll(action, call);
+        return { payload: result, status: RED._(`plex-butler-all.status.${result.result}`) };
+      },
+    });
+  }
+  RED.nodes.registerType('plex-butler-all', PlexButlerAll);
+};

@@ -1,0 +1,100 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { ButlerClient, CallOptions } from '../lib/client';
+import { ButlerError } from '../lib/errors';
+
+/** The part of a plex-butler-server node that flow nodes use. */
+export interface ServerNode extends Node {
+  /** The shared client; throws NOT_CONFIGURED when the URL or token is missing or wrong. */
+  getClient(): ButlerClient;
+}
+
+export interface FlowNodeDef extends NodeDef {
+  server?: string;
+  wires?: string[][];
+}
+
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+/** What a flow node's work returns: the new payload and the status text to show. */
+export interface Outcome {
+  payload: unknown;
+  status: string;
+}
+
+export type Work = (client: ButlerClient, msg: NodeMessageInFlow, call: CallOptions) => Promise<Outcome>;
+
+export interface FlowNodeSetup {
+  /** Status text while a request runs. */
+  busy: (msg: NodeMessageInFlow) => string;
+  work: Work;
+}
+
+export function asButlerError(err: unknown): ButlerError {
+  if (err instanceof ButlerError) return err;
+  return new ButlerError('BAD_RESPONSE', err instanceof Error ? err.message : String(err));
+}
+
+/** Looks up the server node a flow node points at, or throws NOT_CONFIGURED. */
+export function serverClient(RED: NodeAPI, id: string | undefined): ButlerClient {
+  const server = id ? (RED.nodes.getNode(id) as ServerNode | null) : null;
+  if (!server || typeof server.getClient !== 'function') {
+    throw new ButlerError('NOT_CONFIGURED', 'No Plex server is configured: choose one in the node\'s Server field');
+  }
+  return server.getClient();
+}
+
+/**
+ * Wires the input and close handlers every flow node shares: status, output 1 for results,
+ * output 2 (or done(err) when it is not wired) for errors, abort on close.
+ */
+export function setupFlowNode(RED: NodeAPI, node: Node, config: FlowNodeDef, setup: FlowNodeSetup): void {
+  const errorWired = Array.isArray(config.wires) && Array.isArray(config.wires[1]) && config.wires[1].length > 0;
+  const pending = new Set<AbortController>();
+  let closing = false;
+
+  node.on('input', (msg, send, done) => {
+    const ctrl = new AbortController();
+    pending.add(ctrl);
+    node.status({ fill: 'blue', shape: 'dot', text: setup.busy(msg) });
+    const run = async (): Promise<Outcome> => setup.work(serverClient(RED, config.server), msg, { signal: ctrl.signal });
+    run()
+      .then(
+        (outcome) => {
+          msg.payload = outcome.payload;
+          node.status({ fill: 'green', shape: 'dot', text: outcome.status });
+          send([msg, null]);
+          done();
+        },
+        (err: unknown) => {
+          if (closing) {
+            done();
+            return;
+          }
+          const error = asButlerError(err);
+          node.status({ fill: 'red', shape: 'ring', text: error.code });
+          if (errorWired) {
+            (msg as NodeMessageInFlow & { error: unknown }).error = error.toJSON();
+            send([null, msg]);
+            done();
+          } else {
+            done(error);
+          }
+        },
+      )
+      .finally(() => pending.delete(ctrl));
+  });
+
+  node.on('close', (_removed: boolean, done: () => void) => {
+    closing = true;
+    for (const ctrl of pending) ctrl.abort();
+    pending.clear();
+    node.status({});
+    done();
+  });
+}
+
+/** Reads a string property of a msg, or undefined. */
+export function msgString(msg: NodeMessageInFlow, key: string): string | undefined {
+  const value = (msg as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
+}
