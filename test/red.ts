@@ -1,0 +1,55 @@
+// Shared set-up for tests that run our nodes inside Node-RED (node-red-node-test-helper).
+import helper from 'node-red-node-test-helper';
+import type { Node, NodeMessage } from 'node-red';
+
+helper.init(require.resolve('node-red'));
+
+export { helper };
+
+/** Every node module of the package plus the core nodes the tests use. */
+export const ALL_NODES = [
+  require('../nodes/plex-butler-server'),
+  require('../nodes/plex-butler-tasks'),
+  require('../nodes/plex-butler-start'),
+  require('../nodes/plex-butler-stop'),
+  require('../nodes/plex-butler-all'),
+  require('@node-red/nodes/core/common/25-catch'),
+  require('@node-red/nodes/core/common/24-complete'),
+  require('@node-red/nodes/core/common/25-status'),
+];
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+/** Collects what arrives at a helper node. */
+export class Inbox {
+  readonly msgs: NodeMessage[] = [];
+  private waiters: Array<() => void> = [];
+
+  constructor(node: Node) {
+    node.on('input', (msg: NodeMessage) => {
+      this.msgs.push(msg);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Resolves with the nth message (0-based) once it has arrived. */
+  async nth(n: number, ms = 5000): Promise<NodeMessage> {
+    const deadline = Date.now() + ms;
+    while (this.msgs.length <= n) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`message ${n} did not arrive within ${ms} ms (got ${this.msgs.length})`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.msgs[n];
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
