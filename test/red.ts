@@ -1,22 +1,25 @@
 // Shared set-up for tests that run our nodes inside Node-RED (node-red-node-test-helper).
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeMessage } from 'node-red';
+import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 
 helper.init(require.resolve('node-red'));
 
 export { helper };
 
+import serverNode from '../nodes/plex-butler-server';
+import tasksNode from '../nodes/plex-butler-tasks';
+import startNode from '../nodes/plex-butler-start';
+import stopNode from '../nodes/plex-butler-stop';
+import allNode from '../nodes/plex-butler-all';
+
+/** A core node module by path inside @node-red/nodes (they ship no types). */
+function core(file: string): NodeInitializer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(`@node-red/nodes/core/common/${file}`) as NodeInitializer;
+}
+
 /** Every node module of the package plus the core nodes the tests use. */
-export const ALL_NODES = [
-  require('../nodes/plex-butler-server'),
-  require('../nodes/plex-butler-tasks'),
-  require('../nodes/plex-butler-start'),
-  require('../nodes/plex-butler-stop'),
-  require('../nodes/plex-butler-all'),
-  require('@node-red/nodes/core/common/25-catch'),
-  require('@node-red/nodes/core/common/24-complete'),
-  require('@node-red/nodes/core/common/25-status'),
-];
+export const ALL_NODES = [serverNode, tasksNode, startNode, stopNode, allNode, core('25-catch'), core('24-complete'), core('25-status')];
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
