@@ -1,12 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import axios, { AxiosInstance } from 'axios';
 import { ButlerError } from './errors';
 import { ButlerTask, parseTaskList } from './parse';
 import { AllAction, checkTaskName, normaliseUrl } from './validate';
+import { errorCode, networkError, PRODUCT, VERSION } from './net';
+import { ButlerSettings, parsePrefs, parseSessionCount, settingsQuery } from './settings';
 
 export interface ClientOptions {
   /** Base URL of the server, e.g. http://192.168.1.20:32400 or https://example.org/plex */
@@ -59,46 +59,7 @@ interface Answer {
   retryAfter?: string;
 }
 
-const PRODUCT = 'node-red-contrib-plex-butler';
-const VERSION = readVersion();
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
-const NET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-]);
-
-function readVersion(): string {
-  try {
-    const file = path.join(__dirname, '..', '..', 'package.json');
-    const data: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (typeof data === 'object' && data !== null && 'version' in data && typeof data.version === 'string') return data.version;
-  } catch {
-    // packaged without package.json beside it: fall through
-  }
-  return '0.0.0';
-}
 
 /** Marks why a request's controller was aborted. */
 type Why = 'timeout' | 'closed';
@@ -233,6 +194,28 @@ export class ButlerClient {
     };
   }
 
+  /** GET /status/sessions: how many playbacks are under way. */
+  async sessionCount(options: CallOptions = {}): Promise<number> {
+    const answer = await this.request('GET', '/status/sessions', options, true);
+    if (answer.status === 404) throw this.noButler(answer.status);
+    return parseSessionCount(answer.body);
+  }
+
+  /** GET /:/prefs, reduced to the Butler's window and task switches. */
+  async getSettings(options: CallOptions = {}): Promise<ButlerSettings> {
+    const answer = await this.request('GET', '/:/prefs', options, true);
+    if (answer.status === 404) throw this.noButler(answer.status);
+    return parsePrefs(answer.body);
+  }
+
+  /** Checks the change against the current settings, PUTs it, and reads the settings back. */
+  async putSettings(change: unknown, options: CallOptions = {}): Promise<ButlerSettings> {
+    const query = settingsQuery(change, await this.getSettings(options));
+    const answer = await this.request('PUT', `/:/prefs?${query}`, options, false);
+    if (answer.status === 404) throw this.noButler(answer.status);
+    return this.getSettings(options);
+  }
+
   /** Requests on the wire and waiting, for status and tests. */
   get load(): { active: number; waiting: number } {
     return { active: this.active, waiting: this.waiting.length };
@@ -334,22 +317,7 @@ export class ButlerClient {
   }
 
   private transportError(err: unknown, task?: string): ButlerError {
-    const code = errorCode(err);
-    const extra = task === undefined ? {} : { task };
-    if (TLS_CODES.has(code) || /certificate|ssl|tls/i.test(errorMessage(err))) {
-      return new ButlerError('TLS', `TLS problem with ${this.baseUrl} (${code || 'handshake failed'}): use the server's plex.direct address, or turn off "Verify TLS certificate" in the server node`, extra);
-    }
-    if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(errorMessage(err))) {
-      return new ButlerError('BAD_RESPONSE', 'Plex answer too large: refused past the size limit', extra);
-    }
-    if (code === 'ERR_BAD_RESPONSE' && /aborted/.test(errorMessage(err))) {
-      return new ButlerError('UNREACHABLE', `Connection to ${this.baseUrl} broke during the answer`, extra);
-    }
-    if (NET_CODES.has(code) || code === 'ERR_BAD_RESPONSE' || /^HPE_/.test(code) || code === 'ERR_SOCKET_CLOSED') {
-      const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host name not found' : code || 'connection failed';
-      return new ButlerError('UNREACHABLE', `Cannot reach Plex at ${this.baseUrl} (${what})`, extra);
-    }
-    return new ButlerError('UNREACHABLE', `Request to ${this.baseUrl} failed (${code || 'unknown error'})`, extra);
+    return networkError(err, this.baseUrl, task);
   }
 
   /** Turns whatever ended a call into a ButlerError; aborts say why. */
@@ -419,15 +387,6 @@ function retryAfterMs(value: string | undefined): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const at = Date.parse(value);
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
-}
-
-function errorCode(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return '';
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : '';
 }
 
 /** Resets and refusals may pass; a missing host name or a broken answer mid-body are retried too. */

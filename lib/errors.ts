@@ -12,6 +12,7 @@ export type ButlerErrorCode =
   | 'BAD_RESPONSE'
   | 'NOT_CONFIGURED'
   | 'QUEUE_FULL'
+  | 'INVALID_SETTING'
   | 'ABORTED';
 
 export interface ButlerErrorInfo {

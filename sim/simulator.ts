@@ -28,7 +28,26 @@ export interface SimOptions {
   tasks?: SimTask[];
   boolFormat?: 'bool' | 'int' | 'string';
   latencyMs?: number;
+  /** Active playback sessions reported by /status/sessions (default 0). */
+  sessions?: number;
+  /** Maintenance window start and end hour (defaults 2 and 5). */
+  startHour?: number;
+  endHour?: number;
 }
+
+/** One activity as the server reports it in /activities and notifications. */
+export interface SimActivity {
+  uuid: string;
+  type: string;
+  cancellable: boolean;
+  userID: number;
+  title: string;
+  subtitle: string;
+  progress: number;
+}
+
+/** Activity type the simulator gives Butler work (the real string is not documented). */
+export const BUTLER_ACTIVITY_TYPE = 'butler.task';
 
 export const DEFAULT_TASKS: SimTask[] = [
   { name: 'AutomaticUpdates', title: 'Install Automatic Updates', description: 'Install updates automatically when they are available', interval: 1, enabled: false, scheduleRandomized: false },
@@ -97,6 +116,11 @@ export class ButlerSimulator {
   private readonly runs = new Map<string, NodeJS.Timeout | undefined>();
   private readonly waits = new Set<NodeJS.Timeout>();
   private readonly sockets = new Set<Socket>();
+  private readonly activities = new Map<string, SimActivity>();
+  private readonly streams = new Set<http.ServerResponse>();
+  private readonly prefs = new Map<string, number | boolean>();
+  /** Event streams opened so far. */
+  streamCount = 0;
 
   constructor(opts: SimOptions = {}) {
     this.options = {
@@ -104,6 +128,8 @@ export class ButlerSimulator {
       token: opts.token ?? randomToken(),
       tasks: (opts.tasks ?? DEFAULT_TASKS).map((t) => ({ ...t })),
     };
+    this.prefs.set('ButlerStartHour', opts.startHour ?? 2);
+    this.prefs.set('ButlerEndHour', opts.endHour ?? 5);
   }
 
   get url(): string {
@@ -139,6 +165,7 @@ export class ButlerSimulator {
   }
 
   close(): Promise<void> {
+    this.dropStreams();
     this.stopAll();
     for (const t of this.waits) clearTimeout(t);
     this.waits.clear();
@@ -176,14 +203,58 @@ export class ButlerSimulator {
     this.stopAll();
   }
 
+  /** Open event streams right now. */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Test control: cuts every open event stream, as a server restart would. */
+  dropStreams(): void {
+    for (const res of this.streams) res.destroy();
+    this.streams.clear();
+  }
+
+  /** Test control: sends an activity notification to every open stream. */
+  emitActivity(event: 'started' | 'updated' | 'ended', activity: SimActivity): void {
+    const note = { event, uuid: activity.uuid, Activity: activity };
+    const data = JSON.stringify({ NotificationContainer: { type: 'activity', size: 1, ActivityNotification: [note] } });
+    for (const res of this.streams) res.write(`event: activity\ndata: ${data}\n\n`);
+  }
+
+  /** Current maintenance settings as the prefs hold them. */
+  get window(): { startHour: number; endHour: number } {
+    return { startHour: Number(this.prefs.get('ButlerStartHour')), endHour: Number(this.prefs.get('ButlerEndHour')) };
+  }
+
   private tasks(): SimTask[] {
     return this.options.tasks ?? DEFAULT_TASKS;
   }
 
   private startTask(name: string): void {
-    const timer = setTimeout(() => this.runs.delete(name), this.options.runMs ?? 3000);
+    const runMs = this.options.runMs ?? 3000;
+    const timer = setTimeout(() => this.stopTask(name), runMs);
     timer.unref();
     this.runs.set(name, timer);
+    const task = this.tasks().find((t) => t.name === name);
+    const activity: SimActivity = {
+      uuid: randomBytes(16).toString('hex'),
+      type: BUTLER_ACTIVITY_TYPE,
+      cancellable: false,
+      userID: 1,
+      title: task?.title ?? name,
+      subtitle: name,
+      progress: 0,
+    };
+    this.activities.set(name, activity);
+    this.emitActivity('started', activity);
+    const half = setTimeout(() => {
+      this.waits.delete(half);
+      if (this.activities.get(name) !== activity) return;
+      activity.progress = 50;
+      this.emitActivity('updated', activity);
+    }, runMs / 2);
+    half.unref();
+    this.waits.add(half);
   }
 
   private stopTask(name: string): boolean {
@@ -191,6 +262,12 @@ export class ButlerSimulator {
     const timer = this.runs.get(name);
     if (timer) clearTimeout(timer);
     this.runs.delete(name);
+    const activity = this.activities.get(name);
+    if (activity) {
+      this.activities.delete(name);
+      activity.progress = 100;
+      this.emitActivity('ended', activity);
+    }
     return true;
   }
 
@@ -200,6 +277,11 @@ export class ButlerSimulator {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
+    const raw = req.url ?? '';
+    if (raw.split('?')[0] === '/:/eventsource/notifications' && req.method === 'GET' && req.headers['x-plex-token'] === this.token) {
+      this.openStream(res);
+      return;
+    }
     const send = (): void => {
       if (res.destroyed) return;
       this.write(res, this.route(req));
@@ -215,6 +297,14 @@ export class ButlerSimulator {
     } else {
       send();
     }
+  }
+
+  private openStream(res: http.ServerResponse): void {
+    this.streamCount++;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Plex-Protocol': '1.0', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    this.streams.add(res);
+    res.on('close', () => this.streams.delete(res));
   }
 
   private write(res: http.ServerResponse, r: Reply): void {
@@ -245,6 +335,18 @@ export class ButlerSimulator {
     const owner = this.token !== '' && given === this.token;
     const shared = !owner && this.options.sharedToken !== undefined && given === this.options.sharedToken;
     if (!owner && !shared) return fail(401);
+
+    if (path === '/status/sessions' && (method === 'GET' || method === 'HEAD')) return this.sessions();
+    if (path === '/activities' && (method === 'GET' || method === 'HEAD')) {
+      const list = [...this.activities.values()];
+      return json({ MediaContainer: { size: list.length, Activity: list } });
+    }
+    if (path === '/:/prefs') {
+      if (shared) return fail(403);
+      if (method === 'GET' || method === 'HEAD') return this.getPrefs();
+      if (method === 'PUT') return this.putPrefs(q >= 0 ? raw.slice(q + 1) : '');
+      return fail(405, 'GET, HEAD, PUT');
+    }
 
     if (path === '/butler') {
       if (shared) return fail(403);
@@ -281,6 +383,63 @@ export class ButlerSimulator {
     return fail(405, 'POST, DELETE');
   }
 
+  private sessions(): Reply {
+    const n = this.options.sessions ?? 0;
+    const Metadata = Array.from({ length: n }, (_, i) => ({
+      type: 'episode',
+      title: `Episode ${i + 1}`,
+      sessionKey: String(i + 1),
+      Player: { state: 'playing', title: `Player ${i + 1}` },
+      Session: { id: `session-${i + 1}`, location: 'lan' },
+    }));
+    return json({ MediaContainer: { size: n, Metadata } });
+  }
+
+  private butlerSetting(id: string): { value: number | boolean; type: string; label: string; def: number | boolean } | undefined {
+    if (id === 'ButlerStartHour' || id === 'ButlerEndHour') {
+      const def = id === 'ButlerStartHour' ? 2 : 5;
+      return { value: Number(this.prefs.get(id)), type: 'int', label: id === 'ButlerStartHour' ? 'Time at which tasks start to run' : 'Time at which tasks stop running', def };
+    }
+    const task = id.startsWith('ButlerTask') ? this.tasks().find((t) => `ButlerTask${t.name}` === id) : undefined;
+    if (!task) return undefined;
+    return { value: task.enabled, type: 'bool', label: task.title, def: true };
+  }
+
+  private getPrefs(): Reply {
+    const ids = ['FriendlyName', 'ButlerStartHour', 'ButlerEndHour', ...this.tasks().map((t) => `ButlerTask${t.name}`)];
+    const Setting = ids.map((id) => {
+      if (id === 'FriendlyName') return { id, label: 'Friendly name', summary: '', type: 'text', default: '', value: 'Simulated Plex', hidden: false, advanced: false, group: 'general' };
+      const b = this.butlerSetting(id);
+      return { id, label: b?.label ?? id, summary: '', type: b?.type ?? 'text', default: b?.def, value: b?.value, hidden: false, advanced: false, group: 'butler' };
+    });
+    return json({ MediaContainer: { size: Setting.length, Setting } });
+  }
+
+  /** PUT /:/prefs?id=value&…: every id must exist and every value fit, or nothing changes (400). */
+  private putPrefs(query: string): Reply {
+    const params = new URLSearchParams(query);
+    const changes: Array<() => void> = [];
+    for (const [id, value] of params) {
+      if (id === 'FriendlyName') continue;
+      const b = this.butlerSetting(id);
+      if (!b) return fail(400);
+      if (b.type === 'int') {
+        const n = Number(value);
+        if (!/^\d+$/.test(value) || n > 23) return fail(400);
+        changes.push(() => this.prefs.set(id, n));
+      } else {
+        if (!['0', '1', 'true', 'false'].includes(value)) return fail(400);
+        const on = value === '1' || value === 'true';
+        const task = this.tasks().find((t) => `ButlerTask${t.name}` === id);
+        changes.push(() => {
+          if (task) task.enabled = on;
+        });
+      }
+    }
+    for (const c of changes) c();
+    return { status: 200 };
+  }
+
   private identity(): Reply {
     const body = JSON.stringify({
       MediaContainer: { size: 0, claimed: true, machineIdentifier: this.machineId, version: PMS_VERSION },
@@ -312,6 +471,10 @@ export class ButlerSimulator {
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ButlerTasks>\n${rows.join('\n')}\n</ButlerTasks>\n`;
     return { status: 200, body, type: 'text/xml;charset=utf-8' };
   }
+}
+
+function json(data: unknown): Reply {
+  return { status: 200, body: JSON.stringify(data), type: 'application/json' };
 }
 
 export async function startSimulator(opts?: SimOptions): Promise<ButlerSimulator> {
