@@ -31,6 +31,16 @@ export interface StreamOptions {
 
 const EVENTS = new Set(['started', 'updated', 'ended']);
 
+// Activity types and titles of Butler work. PMS does not document the type strings, so this
+// matches both the types seen for maintenance and the task wording in titles.
+const MAINTENANCE_TYPE = /^(butler|media\.(generate|analy[sz]e|bif|thumbnails?|intros?|credits?|markers?|loudness|voice)|library\.(update|refresh|scan)|database)/i;
+const MAINTENANCE_TEXT = /butler|back(ing)? ?up|optimi[sz]|analy[sz]|thumbnail|marker|intro|credit|loudness|blur ?hash|index files|refresh|garbage|clean old|upgrade media|gracenote|auto ?tags|voice activity/i;
+
+export function isMaintenance(e: ActivityEvent): boolean {
+  return MAINTENANCE_TYPE.test(e.type) || MAINTENANCE_TEXT.test(e.title) || MAINTENANCE_TEXT.test(e.subtitle);
+}
+
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -68,7 +78,13 @@ export function parseActivityData(data: string): ActivityEvent[] {
  * backoff when the stream drops. Emits 'activity' (ActivityEvent), 'state' (StreamState, retry ms)
  * and 'problem' (ButlerError).
  */
-export class ActivityStream extends EventEmitter {
+interface StreamEvents {
+  activity: [ActivityEvent];
+  state: [StreamState, number | undefined];
+  problem: [ButlerError];
+}
+
+export class ActivityStream extends EventEmitter<StreamEvents> {
   private readonly base: URL;
   private readonly headers: Record<string, string>;
   private readonly agent: http.Agent;

@@ -59,10 +59,19 @@ interface Answer {
   retryAfter?: string;
 }
 
+/** One HTTP call shared by every identical concurrent request. */
+interface SharedCall {
+  promise: Promise<Answer>;
+  ctrl: AbortController;
+  deadline: number;
+  /** Callers still waiting; when the last one gives up, the call is aborted. */
+  callers: number;
+}
+
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
 
 /** Marks why a request's controller was aborted. */
-type Why = 'timeout' | 'closed';
+type Why = 'timeout' | 'closed' | 'cancelled';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -93,7 +102,7 @@ export class ButlerClient {
   private readonly maxInFlight: number;
   private readonly maxQueue: number;
   private readonly retries: number;
-  private readonly shared = new Map<string, Promise<Answer>>();
+  private readonly shared = new Map<string, SharedCall>();
   private readonly controllers = new Set<AbortController>();
   private readonly waiting: Array<{ go: () => void; fail: (e: unknown) => void }> = [];
   private active = 0;
@@ -132,7 +141,11 @@ export class ButlerClient {
 
   /** GET /butler: every task the server knows, in server order. */
   async listTasks(options: CallOptions = {}): Promise<ButlerTask[]> {
-    const answer = await this.request('GET', '/butler', options, true);
+    return this.list(options, Date.now() + this.timeout);
+  }
+
+  private async list(options: CallOptions, deadline: number): Promise<ButlerTask[]> {
+    const answer = await this.request('GET', '/butler', options, true, undefined, deadline);
     if (answer.status === 404) throw this.noButler(answer.status);
     return parseTaskList(answer.body);
   }
@@ -148,9 +161,11 @@ export class ButlerClient {
   /** DELETE /butler/{task}: 200 stopped; a 404 is "not running" for a listed task, else unknown. */
   async stopTask(name: unknown, options: CallOptions = {}): Promise<TaskResult> {
     const task = checkTaskName(name);
-    const answer = await this.request('DELETE', taskPath(task), options, false, task);
+    // The follow-up list shares the budget: the whole stop answers within `timeout`.
+    const deadline = Date.now() + this.timeout;
+    const answer = await this.request('DELETE', taskPath(task), options, false, task, deadline);
     if (answer.status !== 404) return { task, action: 'stop', result: 'stopped' };
-    const tasks = await this.listTasks(options);
+    const tasks = await this.list(options, deadline);
     if (!tasks.some((t) => t.name === task)) throw unknownTask(task);
     return { task, action: 'stop', result: 'not-running' };
   }
@@ -239,24 +254,82 @@ export class ButlerClient {
     return new ButlerError('BAD_RESPONSE', `No Butler at ${this.baseUrl} (${status}): check the server URL, including any reverse-proxy path`, { statusCode: status });
   }
 
-  /** Shares one HTTP call between identical concurrent requests; each caller may abort its own wait. */
-  private request(method: string, route: string, options: CallOptions, retry: boolean, task?: string): Promise<Answer> {
+  /**
+   * Shares one HTTP call between identical concurrent requests. Each caller may abort its own
+   * wait; when every caller has gone, the call itself is aborted and leaves the queue.
+   */
+  private request(method: string, route: string, options: CallOptions, retry: boolean, task?: string, deadline?: number): Promise<Answer> {
     if (this.closed) return Promise.reject(this.closedError());
     const key = `${method} ${route}`;
-    let pending = this.shared.get(key);
-    if (!pending) {
-      pending = this.run(method, route, retry, task).finally(() => this.shared.delete(key));
-      pending.catch(() => undefined);
-      this.shared.set(key, pending);
+    const until = deadline ?? Date.now() + this.timeout;
+    let call = this.shared.get(key);
+    if (!call) {
+      const ctrl = new AbortController();
+      const entry: SharedCall = { promise: this.run(method, route, retry, ctrl, until, task), ctrl, deadline: until, callers: 0 };
+      const forget = (): void => {
+        if (this.shared.get(key) === entry) this.shared.delete(key);
+      };
+      entry.promise.then(forget, forget);
+      this.shared.set(key, entry);
+      call = entry;
     }
-    return options.signal ? abortable(pending, options.signal) : pending;
+    call.callers++;
+    const joined = call;
+    const leave = (): void => {
+      if (--joined.callers > 0) return;
+      // Nobody waits any more: later callers start afresh instead of joining a cancelled call.
+      if (this.shared.get(key) === joined) this.shared.delete(key);
+      joined.ctrl.abort('cancelled' satisfies Why);
+    };
+    // A caller whose own budget ends before the shared call's gets its own TIMEOUT.
+    const early = until < call.deadline ? until : undefined;
+    if (!options.signal && early === undefined) return call.promise;
+    return this.wait(call.promise, options.signal, early, leave, task);
   }
 
-  private async run(method: string, route: string, retry: boolean, task?: string): Promise<Answer> {
-    const ctrl = new AbortController();
+  /** One caller's wait on a shared call, ended early by its signal or its own deadline. */
+  private wait(pending: Promise<Answer>, signal: AbortSignal | undefined, deadline: number | undefined, leave: () => void, task?: string): Promise<Answer> {
+    const extra = task === undefined ? {} : { task };
+    if (signal?.aborted) {
+      leave();
+      return Promise.reject(new ButlerError('ABORTED', 'Request cancelled', extra));
+    }
+    return new Promise<Answer>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const stop = (err: ButlerError): void => {
+        cleanup();
+        leave();
+        reject(err);
+      };
+      const onAbort = (): void => stop(new ButlerError('ABORTED', 'Request cancelled: the node was closed', extra));
+      const cleanup = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (deadline !== undefined) {
+        timer = setTimeout(() => stop(this.timeoutError(extra)), Math.max(0, deadline - Date.now()));
+      }
+      pending.then(
+        (v) => {
+          cleanup();
+          resolve(v);
+        },
+        (e: unknown) => {
+          cleanup();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private timeoutError(extra: { task?: string }): ButlerError {
+    return new ButlerError('TIMEOUT', `No answer from Plex at ${this.baseUrl} within ${this.timeout} ms`, extra);
+  }
+
+  private async run(method: string, route: string, retry: boolean, ctrl: AbortController, deadline: number, task?: string): Promise<Answer> {
     this.controllers.add(ctrl);
-    const deadline = Date.now() + this.timeout;
-    const timer = setTimeout(() => ctrl.abort('timeout' satisfies Why), this.timeout);
+    const timer = setTimeout(() => ctrl.abort('timeout' satisfies Why), Math.max(0, deadline - Date.now()));
     try {
       await this.acquire(ctrl.signal);
       try {
@@ -324,7 +397,8 @@ export class ButlerClient {
   private explain(err: unknown, signal: AbortSignal, task?: string): ButlerError {
     const extra = task === undefined ? {} : { task };
     if (signal.aborted) {
-      if (signal.reason === 'timeout') return new ButlerError('TIMEOUT', `No answer from Plex at ${this.baseUrl} within ${this.timeout} ms`, extra);
+      if (signal.reason === 'timeout') return this.timeoutError(extra);
+      if (signal.reason === 'cancelled') return new ButlerError('ABORTED', 'Request cancelled', extra);
       const e = this.closedError();
       return task === undefined ? e : new ButlerError(e.code, e.message, extra);
     }
@@ -393,22 +467,4 @@ function retryAfterMs(value: string | undefined): number | undefined {
 function isPassing(err: unknown): boolean {
   const code = errorCode(err);
   return code !== 'ENOTFOUND';
-}
-
-function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new ButlerError('ABORTED', 'Request cancelled'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new ButlerError('ABORTED', 'Request cancelled: the node was closed'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

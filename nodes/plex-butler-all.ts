@@ -1,8 +1,9 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { checkAction } from '../lib/validate';
 import { FlowNodeDef, msgString, setupFlowNode } from './shared';
+import { busySessions, IdleDef } from './idle';
 
-interface AllNodeDef extends FlowNodeDef {
+interface AllNodeDef extends FlowNodeDef, IdleDef {
   action?: string;
 }
 
@@ -21,6 +22,13 @@ export = function register(RED: NodeAPI): void {
       busy: () => RED._('plex-butler-all.status.busy'),
       work: async (client, msg, call) => {
         const action = checkAction(pickAction(config.action, msg));
+        // Holding back applies to starts only: stopping maintenance is always allowed.
+        if (action === 'start') {
+          const sessions = await busySessions(client, config, call);
+          if (sessions > 0) {
+            return { payload: { action, result: 'skipped', reason: 'playback', sessions }, status: RED._('plex-butler-all.status.skipped', { sessions }) };
+          }
+        }
         const result = await client.runAll(action, call);
         return { payload: result, status: RED._(`plex-butler-all.status.${result.result}`) };
       },

@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ButlerClient } from '../lib/client';
+import { ActivityStream } from '../lib/activity';
+import { ActivitySource, ActivityWatcher } from './activity-source';
 import { ButlerError } from '../lib/errors';
 import { cleanToken, normaliseUrl } from '../lib/validate';
 import { asButlerError, ServerNode } from './shared';
@@ -17,6 +19,7 @@ interface ServerCreds {
 
 interface ServerNodeImpl extends Node<ServerCreds> {
   getClient: ServerNode['getClient'];
+  watchActivity: ActivitySource['watchActivity'];
   url: string;
   timeout: number;
   verifyTls: boolean;
@@ -69,8 +72,37 @@ export = function register(RED: NodeAPI): void {
       if (client) return client;
       throw problem ?? new ButlerError('NOT_CONFIGURED', 'Plex server node is not configured');
     };
+
+    // One event stream per server node, opened for the first watcher, closed after the last.
+    const watchers = new Set<ActivityWatcher>();
+    let stream: ActivityStream | undefined;
+    this.watchActivity = (watcher) => {
+      watchers.add(watcher);
+      if (problem) {
+        watcher.problem(problem);
+      } else if (!stream) {
+        stream = new ActivityStream({ url: this.url, token, verifyTls: this.verifyTls, timeout: this.timeout, clientId: `node-red-plex-butler-${this.id}` });
+        stream.on('activity', (e) => watchers.forEach((w) => w.activity(e)));
+        stream.on('state', (st, ms) => watchers.forEach((w) => w.state(st, ms)));
+        stream.on('problem', (err) => watchers.forEach((w) => w.problem(err)));
+        stream.start();
+      } else {
+        watcher.state(stream.state);
+      }
+      return () => {
+        watchers.delete(watcher);
+        if (watchers.size === 0 && stream) {
+          stream.close();
+          stream = undefined;
+        }
+      };
+    };
+
     this.on('close', (done: () => void) => {
       client?.close();
+      stream?.close();
+      stream = undefined;
+      watchers.clear();
       done();
     });
   }

@@ -46,49 +46,71 @@ export function serverClient(RED: NodeAPI, id: string | undefined): ButlerClient
 /**
  * Wires the input and close handlers every flow node shares: status, output 1 for results,
  * output 2 (or done(err) when it is not wired) for errors, abort on close.
+ * Every msg gets exactly one done(): on close, pending msgs end with a plain done() and send nothing.
  */
 export function setupFlowNode(RED: NodeAPI, node: Node, config: FlowNodeDef, setup: FlowNodeSetup): void {
   const errorWired = Array.isArray(config.wires) && Array.isArray(config.wires[1]) && config.wires[1].length > 0;
   const pending = new Set<AbortController>();
   let closing = false;
 
+  const status = (s: { fill?: 'red' | 'green' | 'blue'; shape?: 'dot' | 'ring'; text?: string }): void => {
+    if (!closing) node.status(s);
+  };
+
+  async function handle(msg: NodeMessageInFlow, send: (m: Array<NodeMessageInFlow | null>) => void, done: (err?: Error) => void, signal: AbortSignal): Promise<void> {
+    let result: { outcome: Outcome } | { error: ButlerError };
+    try {
+      status({ fill: 'blue', shape: 'dot', text: setup.busy(msg) });
+      result = { outcome: await setup.work(serverClient(RED, config.server), msg, { signal }) };
+    } catch (err) {
+      result = { error: asButlerError(err) };
+    }
+    if (closing) {
+      done();
+      return;
+    }
+    if ('outcome' in result) {
+      msg.payload = result.outcome.payload;
+      status({ fill: 'green', shape: 'dot', text: result.outcome.status });
+      send([msg, null]);
+      done();
+      return;
+    }
+    const error = result.error;
+    status({ fill: 'red', shape: 'ring', text: error.code });
+    if (errorWired) {
+      (msg as NodeMessageInFlow & { error: unknown }).error = error.toJSON();
+      send([null, msg]);
+      done();
+    } else {
+      done(error);
+    }
+  }
+
   node.on('input', (msg, send, done) => {
     const ctrl = new AbortController();
     pending.add(ctrl);
-    node.status({ fill: 'blue', shape: 'dot', text: setup.busy(msg) });
-    const run = async (): Promise<Outcome> => setup.work(serverClient(RED, config.server), msg, { signal: ctrl.signal });
-    run()
-      .then(
-        (outcome) => {
-          msg.payload = outcome.payload;
-          node.status({ fill: 'green', shape: 'dot', text: outcome.status });
-          send([msg, null]);
-          done();
-        },
-        (err: unknown) => {
-          if (closing) {
-            done();
-            return;
-          }
-          const error = asButlerError(err);
-          node.status({ fill: 'red', shape: 'ring', text: error.code });
-          if (errorWired) {
-            (msg as NodeMessageInFlow & { error: unknown }).error = error.toJSON();
-            send([null, msg]);
-            done();
-          } else {
-            done(error);
-          }
-        },
-      )
+    let finished = false;
+    const once = (err?: Error): void => {
+      if (finished) return;
+      finished = true;
+      if (err) done(err);
+      else done();
+    };
+    handle(msg, send, once, ctrl.signal)
+      // Only a throw from send() or done() lands here: end the msg if it is not yet ended, else log.
+      .catch((err: unknown) => {
+        if (!finished) once(asButlerError(err));
+        else node.error(`plex-butler: ${err instanceof Error ? err.message : String(err)}`);
+      })
       .finally(() => pending.delete(ctrl));
   });
 
   node.on('close', (_removed: boolean, done: () => void) => {
+    node.status({});
     closing = true;
     for (const ctrl of pending) ctrl.abort();
     pending.clear();
-    node.status({});
     done();
   });
 }

@@ -1,9 +1,11 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { ButlerError } from '../lib/errors';
+import { checkTaskName } from '../lib/validate';
 import { TaskAction } from '../lib/client';
 import { FlowNodeDef, msgString, setupFlowNode } from './shared';
+import { busySessions, IdleDef } from './idle';
 
-export interface TaskNodeDef extends FlowNodeDef {
+export interface TaskNodeDef extends FlowNodeDef, IdleDef {
   task?: string;
 }
 
@@ -29,6 +31,13 @@ export function registerTaskNode(RED: NodeAPI, type: string, action: TaskAction)
       },
       work: async (client, msg, call) => {
         const task = pickTask(config.task, msg);
+        if (action === 'start') {
+          const sessions = await busySessions(client, config, call);
+          if (sessions > 0) {
+            const payload = { task: checkTaskName(task), action, result: 'skipped', reason: 'playback', sessions };
+            return { payload, status: RED._(`${type}.status.skipped`, { task: payload.task, sessions }) };
+          }
+        }
         const result = action === 'start' ? await client.startTask(task, call) : await client.stopTask(task, call);
         return { payload: result, status: RED._(`${type}.status.${result.result}`, { task: result.task }) };
       },
