@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Node, NodeInitializer } from 'node-red';
+import { startSimulator, ButlerSimulator } from '../sim/simulator';
+import settingsNode from '../nodes/plex-butler-settings';
+import activityNode from '../nodes/plex-butler-activity';
+import { ALL_NODES, FlowNode, helper, sleep } from './red';
+
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+
+function core(file: string): NodeInitializer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(`@node-red/nodes/core/${file}`) as NodeInitializer;
+}
+
+const NODES = [
+  ...ALL_NODES,
+  settingsNode,
+  activityNode,
+  core('common/20-inject'),
+  core('common/21-debug'),
+  core('common/90-comment'),
+  core('function/10-switch'),
+  core('function/15-change'),
+  core('function/80-template'),
+  core('function/89-delay'),
+  core('network/21-httpin'),
+];
+
+interface LogEntry {
+  level: number;
+  type?: string;
+  msg?: unknown;
+}
+
+describe('examples', function () {
+  let sim: ButlerSimulator;
+
+  before(async () => {
+    await (helper.startServer as unknown as () => Promise<void>)();
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  beforeEach(async () => {
+    sim = await startSimulator({ runMs: 200 });
+    process.env.PLEX_URL = sim.url;
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await sim.close();
+    delete process.env.PLEX_URL;
+  });
+
+  const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
+
+  it('there are examples for every node type', () => {
+    const types = new Set(files.flatMap((f) => (JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8')) as FlowNode[]).map((n) => n.type)));
+    for (const t of ['plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all', 'plex-butler-settings', 'plex-butler-activity']) {
+      assert.ok(types.has(t), `${t} is in no example`);
+    }
+  });
+
+  for (const file of files) {
+    it(`"${file}" deploys, has a comment, carries no token, and its injects reach the server without errors`, async () => {
+      const text = fs.readFileSync(path.join(EXAMPLES, file), 'utf8');
+      const nodes = JSON.parse(text) as FlowNode[];
+      assert.ok(!/"token"|credentials/.test(text), 'no credentials in an example');
+      assert.ok(nodes.some((n) => n.type === 'comment' && String(n.info ?? '').length > 40), 'an explaining comment');
+      const servers = nodes.filter((n) => n.type === 'plex-butler-server');
+      assert.ok(servers.length >= 1);
+      const flow = [{ id: 'tab', type: 'tab' }, ...nodes.map((n) => (n.type === 'plex-butler-server' ? n : { ...n, z: 'tab' }))];
+      const creds = Object.fromEntries(servers.map((s) => [s.id, { token: sim.token }]));
+      await helper.load(NODES, flow, creds);
+      for (const n of nodes) assert.ok(helper.getNode(n.id), `${n.type} ${n.id} was created`);
+      const log = helper.log() as unknown as { args: LogEntry[][] };
+      // whatever arrives behind an error output (output 2 of our nodes) is a failure here
+      const failures: unknown[] = [];
+      const errorTargets = new Set(nodes.filter((n) => n.type.startsWith('plex-butler-') && Array.isArray(n.wires)).flatMap((n) => (n.wires as string[][])[1] ?? []));
+      for (const id of errorTargets) (helper.getNode(id) as unknown as NodeJS.EventEmitter).on('input', (msg: { error?: unknown }) => failures.push(msg.error));
+      for (const n of nodes.filter((x) => x.type === 'inject')) (helper.getNode(n.id) as Node).receive({});
+      await sleep(400);
+      const errors = log.args.map((a) => a[0]).filter((e) => e.level <= 20 && String(e.type).startsWith('plex-butler'));
+      assert.deepEqual(errors, []);
+      assert.deepEqual(failures, []);
+      const injects = nodes.filter((x) => x.type === 'inject').length;
+      if (injects > 0) assert.ok(sim.requests.length > 0, 'the injects reached the simulator');
+    });
+  }
+});
