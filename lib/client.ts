@@ -165,7 +165,9 @@ export class ButlerClient {
     const deadline = Date.now() + this.timeout;
     const answer = await this.request('DELETE', taskPath(task), options, false, task, deadline);
     if (answer.status !== 404) return { task, action: 'stop', result: 'stopped' };
-    const tasks = await this.list(options, deadline);
+    const tasks = await this.list(options, deadline).catch((err: unknown) => {
+      throw withTask(err, task);
+    });
     if (!tasks.some((t) => t.name === task)) throw unknownTask(task);
     return { task, action: 'stop', result: 'not-running' };
   }
@@ -330,14 +332,17 @@ export class ButlerClient {
   private async run(method: string, route: string, retry: boolean, ctrl: AbortController, deadline: number, task?: string): Promise<Answer> {
     this.controllers.add(ctrl);
     const timer = setTimeout(() => ctrl.abort('timeout' satisfies Why), Math.max(0, deadline - Date.now()));
+    const seen: { last?: ButlerError } = {};
     try {
       await this.acquire(ctrl.signal);
       try {
-        return await this.attempts(method, route, retry, ctrl.signal, deadline, task);
+        return await this.attempts(method, route, retry, ctrl.signal, deadline, seen, task);
       } finally {
         this.release();
       }
     } catch (err) {
+      // Time ran out during a retry: what the server did before says more than TIMEOUT.
+      if (ctrl.signal.reason === 'timeout' && seen.last) throw seen.last;
       throw this.explain(err, ctrl.signal, task);
     } finally {
       clearTimeout(timer);
@@ -345,7 +350,7 @@ export class ButlerClient {
     }
   }
 
-  private async attempts(method: string, route: string, retry: boolean, signal: AbortSignal, deadline: number, task?: string): Promise<Answer> {
+  private async attempts(method: string, route: string, retry: boolean, signal: AbortSignal, deadline: number, seen: { last?: ButlerError }, task?: string): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       let failure: ButlerError;
       let wait = backoff(attempt);
@@ -366,6 +371,7 @@ export class ButlerClient {
         if (!retry || failure.code !== 'UNREACHABLE' || !isPassing(err)) throw failure;
       }
       if (attempt >= this.retries || Date.now() + wait >= deadline) throw failure;
+      seen.last = failure;
       await sleep(wait, signal);
     }
   }
@@ -443,6 +449,12 @@ export class ButlerClient {
 
 function taskPath(task: string): string {
   return `/butler/${encodeURIComponent(task)}`;
+}
+
+/** The error of a step a task call made on its own (the list read of a stop), naming the task. */
+function withTask(err: unknown, task: string): unknown {
+  if (!(err instanceof ButlerError) || err.task !== undefined) return err;
+  return new ButlerError(err.code, err.message, err.statusCode === undefined ? { task } : { statusCode: err.statusCode, task });
 }
 
 function unknownTask(task: string): ButlerError {

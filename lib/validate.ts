@@ -36,7 +36,7 @@ export function normaliseUrl(raw: unknown): string {
   try {
     url = new URL(text);
   } catch {
-    throw new ButlerError('NOT_CONFIGURED', `Server URL "${raw.trim()}" is not a valid address: expected e.g. http://192.168.1.20:32400`);
+    throw new ButlerError('NOT_CONFIGURED', `Server URL "${shownUrl(raw)}" is not a valid address: expected e.g. http://192.168.1.20:32400`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ButlerError('NOT_CONFIGURED', `Server URL must start with http:// or https://, not ${url.protocol}//`);
@@ -48,6 +48,12 @@ export function normaliseUrl(raw: unknown): string {
     throw new ButlerError('NOT_CONFIGURED', 'Server URL must not contain a query (?…) or fragment (#…): put the token in the token field');
   }
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+/** A typed URL as messages may repeat it: no query, fragment or user part (a token may hide there), short. */
+function shownUrl(raw: string): string {
+  const text = raw.trim().replace(/[?#][\s\S]*$/, '').replace(/^([^/]*\/\/)[^/]*@/, '$1');
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 /** Strips spaces and a pasted "X-Plex-Token=" prefix from a token. */

@@ -21,6 +21,8 @@ interface ServerNodeImpl extends Node<ServerCreds> {
   getClient: ServerNode['getClient'];
   watchActivity: ActivitySource['watchActivity'];
   url: string;
+  /** The URL as configured, before any ${VAR} was read. */
+  configuredUrl: string;
   timeout: number;
   verifyTls: boolean;
 }
@@ -50,7 +52,8 @@ export = function register(RED: NodeAPI): void {
   function PlexButlerServer(this: ServerNodeImpl, config: ServerDef): void {
     RED.nodes.createNode(this, config);
     const creds: ServerCreds = this.credentials ?? {};
-    this.url = fromEnv(this, config.url ?? '');
+    this.configuredUrl = config.url ?? '';
+    this.url = fromEnv(this, this.configuredUrl);
     this.timeout = toTimeout(config.timeout);
     this.verifyTls = config.verifyTls !== false;
     const token = cleanToken(fromEnv(this, creds.token ?? ''));
@@ -128,8 +131,11 @@ export = function register(RED: NodeAPI): void {
     const deployed = id ? (RED.nodes.getNode(id) as ServerNodeImpl | null) : null;
     const typed = typeof b.token === 'string' ? cleanToken(b.token) : '';
     const fresh = typed !== '' && typed !== '__PWRD__';
-    const rawUrl = typeof b.url === 'string' && b.url.trim() !== '' ? b.url : deployed?.url ?? '';
-    const url = normaliseUrl(fromEnv(deployed ?? undefined, rawUrl));
+    // Only the deployed node's own ${VAR} is read: a URL typed in the dialog is taken as it is,
+    // so the endpoint cannot be used to read the environment.
+    const typedUrl = typeof b.url === 'string' ? b.url.trim() : '';
+    const sameAsDeployed = deployed !== null && (typedUrl === '' || typedUrl === deployed.configuredUrl.trim());
+    const url = normaliseUrl(sameAsDeployed ? deployed.url : typedUrl);
     let token = typed;
     if (!fresh) {
       const stored = id ? ((RED.nodes.getCredentials(id) ?? {}) as ServerCreds).token : undefined;
