@@ -20,16 +20,22 @@ function toBool(v: unknown): boolean {
   return v === true || v === 1 || v === '1' || v === 'true';
 }
 
-/** Reads ButlerStartHour, ButlerEndHour and ButlerTask<Name> from GET /:/prefs. */
-export function parsePrefs(body: string): ButlerSettings {
+/** The MediaContainer object of a JSON answer; `what` names the answer in errors. */
+function container(body: string, what: string): Record<string, unknown> {
   let data: unknown;
   try {
     data = JSON.parse(body);
   } catch {
-    throw bad('Server sent preferences that are not JSON');
+    throw bad(`Server sent ${what} that are not JSON`);
   }
   const mc = isObject(data) ? data.MediaContainer : undefined;
-  const list = isObject(mc) ? mc.Setting : undefined;
+  if (!isObject(mc)) throw bad(`Server sent ${what} without a MediaContainer`);
+  return mc;
+}
+
+/** Reads ButlerStartHour, ButlerEndHour and ButlerTask<Name> from GET /:/prefs. */
+export function parsePrefs(body: string): ButlerSettings {
+  const list = container(body, 'preferences').Setting;
   if (!Array.isArray(list)) throw bad('Server sent preferences without a Setting list');
   const out: ButlerSettings = { startHour: NaN, endHour: NaN, tasks: {} };
   for (const s of list as unknown[]) {
@@ -79,14 +85,7 @@ export function settingsQuery(input: unknown, current: ButlerSettings): string {
 
 /** Counts active playback sessions in GET /status/sessions. */
 export function parseSessionCount(body: string): number {
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch {
-    throw bad('Server sent sessions that are not JSON');
-  }
-  const mc = isObject(data) ? data.MediaContainer : undefined;
-  if (!isObject(mc)) throw bad('Server sent sessions without a MediaContainer');
+  const mc = container(body, 'sessions');
   if (Array.isArray(mc.Metadata)) return mc.Metadata.length;
   const size = Number(mc.size);
   return Number.isFinite(size) && size >= 0 ? size : 0;

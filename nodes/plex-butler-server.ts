@@ -157,32 +157,27 @@ export = function register(RED: NodeAPI): void {
     res.json({ ok: false, code: e.code, message: e.message, ...(e.statusCode ? { statusCode: e.statusCode } : {}) });
   }
 
-  RED.httpAdmin.post('/plex-butler/test', guard, (req: Request, res: Response) => {
-    let t: Target;
-    try {
-      t = target(req.body);
-    } catch (err) {
-      fail(res, err);
-      return;
-    }
-    Promise.all([t.client.identity(), t.client.listTasks()])
-      .then(([identity, tasks]) => res.json({ ok: true, version: identity.version, machineIdentifier: identity.machineIdentifier, tasks: tasks.length }))
-      .catch((err: unknown) => fail(res, err))
-      .finally(() => t.client.close());
+  /** An admin route that runs `work` with a short-lived client built from the request body. */
+  function route(path: string, work: (client: ButlerClient) => Promise<Record<string, unknown>>): void {
+    RED.httpAdmin.post(path, guard, (req: Request, res: Response) => {
+      let client: ButlerClient;
+      try {
+        client = target(req.body).client;
+      } catch (err) {
+        fail(res, err);
+        return;
+      }
+      work(client)
+        .then((body) => res.json({ ok: true, ...body }))
+        .catch((err: unknown) => fail(res, err))
+        .finally(() => client.close());
+    });
+  }
+
+  route('/plex-butler/test', async (client) => {
+    const [identity, tasks] = await Promise.all([client.identity(), client.listTasks()]);
+    return { version: identity.version, machineIdentifier: identity.machineIdentifier, tasks: tasks.length };
   });
 
-  RED.httpAdmin.post('/plex-butler/tasks', guard, (req: Request, res: Response) => {
-    let t: Target;
-    try {
-      t = target(req.body);
-    } catch (err) {
-      fail(res, err);
-      return;
-    }
-    t.client
-      .listTasks()
-      .then((tasks) => res.json({ ok: true, tasks }))
-      .catch((err: unknown) => fail(res, err))
-      .finally(() => t.client.close());
-  });
+  route('/plex-butler/tasks', async (client) => ({ tasks: await client.listTasks() }));
 };

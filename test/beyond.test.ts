@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Node, NodeMessage } from 'node-red';
 import { ActivityEvent, isMaintenance, parseActivityData } from '../lib/activity';
-import { startSimulator, ButlerSimulator, DEFAULT_TASKS, BUTLER_ACTIVITY_TYPE } from '../sim/simulator';
+import { ButlerSimulator, DEFAULT_TASKS, BUTLER_ACTIVITY_TYPE } from '../sim/simulator';
 import settingsNode from '../nodes/plex-butler-settings';
 import activityNode from '../nodes/plex-butler-activity';
-import { ALL_NODES, FlowNode, helper, Inbox, sleep } from './red';
+import { ALL_NODES, FlowNode, helper, Inbox, sleep, useRuntime } from './red';
 
 type Msg = NodeMessage & Record<string, unknown>;
 const NODES = [...ALL_NODES, settingsNode, activityNode];
@@ -23,20 +23,7 @@ function code(msg: NodeMessage): string {
 
 describe('beyond the Butler API', function () {
   let sim: ButlerSimulator;
-
-  before(async () => {
-    await (helper.startServer as unknown as () => Promise<void>)();
-  });
-  after((done) => {
-    helper.stopServer(done);
-  });
-  beforeEach(async () => {
-    sim = await startSimulator({ runMs: 400 });
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.close();
-  });
+  useRuntime({ runMs: 400 }, (s) => (sim = s));
 
   async function load(nodes: FlowNode[], token = sim.token): Promise<void> {
     const flow: FlowNode[] = [

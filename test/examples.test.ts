@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeInitializer } from 'node-red';
-import { startSimulator, ButlerSimulator } from '../sim/simulator';
+import type { ButlerSimulator } from '../sim/simulator';
 import settingsNode from '../nodes/plex-butler-settings';
 import activityNode from '../nodes/plex-butler-activity';
-import { ALL_NODES, FlowNode, helper, sleep } from './red';
+import { ALL_NODES, FlowNode, helper, sleep, useRuntime } from './red';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 
@@ -36,20 +36,11 @@ interface LogEntry {
 
 describe('examples', function () {
   let sim: ButlerSimulator;
-
-  before(async () => {
-    await (helper.startServer as unknown as () => Promise<void>)();
+  useRuntime({ runMs: 200 }, (s) => {
+    sim = s;
+    process.env.PLEX_URL = s.url;
   });
-  after((done) => {
-    helper.stopServer(done);
-  });
-  beforeEach(async () => {
-    sim = await startSimulator({ runMs: 200 });
-    process.env.PLEX_URL = sim.url;
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.close();
+  after(() => {
     delete process.env.PLEX_URL;
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Node, NodeMessage } from 'node-red';
 import { startSimulator, ButlerSimulator, DEFAULT_TASKS } from '../sim/simulator';
 import { absentUrl } from './fault-servers';
-import { ALL_NODES, FlowNode, helper, Inbox, sleep } from './red';
+import { ALL_NODES, FlowNode, helper, Inbox, sleep, useRuntime } from './red';
 
 type Msg = NodeMessage & Record<string, unknown>;
 
@@ -15,20 +15,7 @@ interface Rig {
 
 describe('flow nodes in Node-RED', function () {
   let sim: ButlerSimulator;
-
-  before(async () => {
-    await (helper.startServer as unknown as () => Promise<void>)();
-  });
-  after((done) => {
-    helper.stopServer(done);
-  });
-  beforeEach(async () => {
-    sim = await startSimulator({ runMs: 500 });
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.close();
-  });
+  useRuntime({ runMs: 500 }, (s) => (sim = s));
 
   const server = (url: string, extra: Record<string, unknown> = {}): FlowNode => ({ id: 's1', type: 'plex-butler-server', name: 'Plex', url, timeout: 2000, verifyTls: true, ...extra });
 

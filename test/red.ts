@@ -1,5 +1,6 @@
 // Shared set-up for tests that run our nodes inside Node-RED (node-red-node-test-helper).
 import helper from 'node-red-node-test-helper';
+import { startSimulator, ButlerSimulator, SimOptions } from '../sim/simulator';
 import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 
 helper.init(require.resolve('node-red'));
@@ -55,4 +56,26 @@ export class Inbox {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Mocha hooks for a suite that runs nodes: the helper's server for the suite, a fresh simulator
+ * for each test (handed to `use`), and everything unloaded and closed after each test.
+ */
+export function useRuntime(options: SimOptions, use: (sim: ButlerSimulator) => void): void {
+  let sim: ButlerSimulator | undefined;
+  before(async () => {
+    await (helper.startServer as unknown as () => Promise<void>)();
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  beforeEach(async () => {
+    sim = await startSimulator(options);
+    use(sim);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await sim?.close();
+  });
 }
