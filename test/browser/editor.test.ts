@@ -1,0 +1,564 @@
+// The editor as a user meets it: a real Node-RED with this package installed from `npm pack`,
+// the Butler simulator behind it, driven in headless Chromium.
+import assert from 'node:assert/strict';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Browser, chromium, Locator, Page } from 'playwright-core';
+import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simulator';
+
+const exec = promisify(execFile);
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'docs', 'images');
+const MODULE = 'node-red-contrib-plex-butler';
+const FLOW_TYPES = ['plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all'];
+const ALL_TYPES = ['plex-butler-server', ...FLOW_TYPES];
+const KNOWN_TASK_COUNT = 25;
+// A catalog key shown instead of its text, e.g. "plex-butler-start.label.task".
+const RAW_KEY = /plex-butler-[a-z]+\.[a-z]+\.[A-Za-z]/;
+
+// The parts of the editor's global RED that the page functions below use.
+interface EditorNode {
+  id: string;
+  type: string;
+  z?: string;
+  url?: string;
+  credentials?: Record<string, unknown>;
+  changed?: boolean;
+  dirty?: boolean;
+}
+interface EditorApi {
+  nodes: {
+    eachNode(cb: (n: EditorNode) => void): void;
+    eachConfig(cb: (n: EditorNode) => void): void;
+    getType(type: string): { category?: string } | undefined;
+    dirty(value?: boolean): boolean;
+  };
+  actions: { invoke(name: string, ...args: unknown[]): void };
+  sidebar: { show(id: string): void; help: { show(type: string): void } };
+  workspaces: { active(): string; show(id: string): void };
+  view: { select(id: string): void; redraw(full?: boolean): void };
+}
+declare const RED: EditorApi;
+
+interface FlowJson {
+  id: string;
+  type: string;
+  name?: string;
+  z?: string;
+  [key: string]: unknown;
+}
+
+interface PackageJson {
+  'node-red': { nodes: Record<string, string> };
+}
+
+interface Catalog {
+  paletteLabel?: string;
+}
+
+function catalog(type: string): Catalog {
+  const file = path.join(ROOT, 'nodes', 'locales', 'en-US', `${type}.json`);
+  const all = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Catalog>;
+  return all[type];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A Node-RED process with its console output kept for inspection. */
+class NodeRed {
+  log = '';
+  private exited = false;
+
+  constructor(
+    private readonly proc: ChildProcess,
+    readonly base: string,
+  ) {
+    const keep = (chunk: Buffer): void => {
+      this.log += chunk.toString('utf8');
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    proc.on('exit', () => {
+      this.exited = true;
+    });
+  }
+
+  async ready(): Promise<void> {
+    await until(() => this.exited || /Started flows/.test(this.log), 60_000, 'Node-RED to start');
+    if (this.exited) throw new Error(`Node-RED exited:\n${this.log}`);
+  }
+
+  /** Lines logged at error level, or about node types the runtime could not find. */
+  problems(from = 0): string[] {
+    return this.log
+      .slice(from)
+      .split('\n')
+      .filter((l) => /\[error\]|missing types|unknown type/i.test(l));
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    this.proc.kill('SIGTERM');
+    try {
+      await until(() => this.exited, 10_000, 'Node-RED to stop');
+    } catch {
+      this.proc.kill('SIGKILL');
+    }
+  }
+}
+
+/** One attribute of every element a locator matches. */
+async function attributes(list: Locator, name: string): Promise<Array<string | null>> {
+  const out: Array<string | null> = [];
+  for (let i = 0, n = await list.count(); i < n; i++) out.push(await list.nth(i).getAttribute(name));
+  return out;
+}
+
+async function api(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(new URL(route, base), {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, json };
+}
+
+describe('the editor in a real browser', function () {
+  let tmp = '';
+  let sim: ButlerSimulator | undefined;
+  let red: NodeRed | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+  let startId = '';
+
+  before(async function () {
+    this.timeout(150_000);
+    if (!fs.existsSync(CHROMIUM)) {
+      if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs it with apt-get install chromium`);
+      console.log(`      skipped: ${CHROMIUM} is not installed (apt-get install chromium); under CI this fails instead`);
+      this.skip();
+    }
+    assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'plex-butler-server.js')), 'build first: npm run build');
+
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plex-butler-editor-'));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_V8_COVERAGE; // c8 measures this process, not npm's or Node-RED's
+    const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: ROOT, env, maxBuffer: 16 << 20 });
+    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+    const userDir = path.join(tmp, 'user');
+    fs.mkdirSync(userDir);
+    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'editor-test-userdir', private: true }));
+    await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', path.join(tmp, filename)], {
+      cwd: userDir,
+      env,
+      timeout: 120_000,
+      maxBuffer: 16 << 20,
+    });
+
+    sim = await startSimulator();
+    const port = await freePort();
+    const settings = path.join(tmp, 'settings.js');
+    fs.writeFileSync(
+      settings,
+      `module.exports = ${JSON.stringify({
+        uiHost: '127.0.0.1',
+        flowFile: 'flows.json',
+        credentialSecret: 'editor-test',
+        telemetry: { enabled: false },
+        diagnostics: { enabled: false, ui: false },
+        editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
+        logging: { console: { level: 'info', metrics: false, audit: false } },
+      })};\n`,
+    );
+    const redJs = path.join(ROOT, 'node_modules', 'node-red', 'red.js');
+    const proc = spawn(process.execPath, [redJs, '-u', userDir, '-p', String(port), '--settings', settings], {
+      env: { ...env, PLEX_URL: sim.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    red = new NodeRed(proc, `http://127.0.0.1:${port}/`);
+    await red.ready();
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(red.base);
+    await page.waitForSelector('.red-ui-palette-node[data-palette-type="plex-butler-start"]', { timeout: 30_000 });
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !browser) return;
+    const shot = path.join(os.tmpdir(), `plex-butler-editor-failure-${Date.now()}.png`);
+    await page.screenshot({ path: shot }).catch(() => undefined);
+    console.log(`      screenshot of the failure: ${shot}`);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    await red?.stop();
+    await sim?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** Opens the edit dialog of a node on the canvas the way a user does: double-click. */
+  async function openNode(id: string): Promise<void> {
+    await page.locator(`g[id="${id}"] rect.red-ui-flow-node`).dblclick();
+    await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
+  }
+
+  function nodeCount(): Promise<number> {
+    return page.evaluate(() => {
+      let count = 0;
+      RED.nodes.eachNode(() => count++);
+      return count;
+    });
+  }
+
+  function startNodes(): Promise<string[]> {
+    return page.evaluate(() => {
+      const ids: string[] = [];
+      RED.nodes.eachNode((n) => {
+        if (n.type === 'plex-butler-start') ids.push(n.id);
+      });
+      return ids;
+    });
+  }
+
+  async function deploy(): Promise<void> {
+    await page.click('#red-ui-header-button-deploy');
+    const done = page.locator('.red-ui-notification', { hasText: 'Successfully deployed' });
+    const asked = page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    await Promise.race([done.first().waitFor({ timeout: 15_000 }), asked.waitFor({ timeout: 15_000 })]);
+    if (await asked.isVisible()) {
+      assert.fail(`deploy asked for confirmation: ${await page.locator('.red-ui-notification', { has: asked }).innerText()}`);
+    }
+    await page.locator('.red-ui-notification').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+
+  it('shows the four flow nodes under "plex" in the palette, and registers the config node', async function () {
+    this.timeout(30_000);
+    const cats = await page.evaluate((types) => types.map((t) => RED.nodes.getType(t)?.category ?? 'missing'), ALL_TYPES);
+    assert.deepEqual(cats, ['config', 'plex', 'plex', 'plex', 'plex']);
+
+    // Every type in the plex category comes from this package, and ours are all there.
+    const declared = Object.keys((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as PackageJson)['node-red'].nodes);
+    const types = await attributes(page.locator('#red-ui-palette-base-category-plex .red-ui-palette-node'), 'data-palette-type');
+    for (const type of types) assert.ok(type && declared.includes(type), `${type} in the plex category`);
+    for (const type of FLOW_TYPES) assert.ok(types.includes(type), `${type} in the palette`);
+    for (const type of FLOW_TYPES) {
+      const text = await page.locator(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).innerText();
+      assert.equal(text.replace(/\s+/g, ' ').trim(), catalog(type).paletteLabel, type);
+    }
+    const icon = await fetch(new URL(`icons/${MODULE}/plex-butler.svg`, red?.base));
+    assert.equal(icon.status, 200);
+    assert.match(await icon.text(), /^<svg[^>]+viewBox="0 0 40 60"/);
+    const iconStyle = await page.locator('.red-ui-palette-node[data-palette-type="plex-butler-all"] .red-ui-palette-icon').getAttribute('style');
+    assert.match(iconStyle ?? '', /plex-butler\.svg/);
+
+    await page.locator('#red-ui-palette-search input').pressSequentially('butler');
+    await until(async () => (await page.locator('.red-ui-palette-node:visible').count()) === types.length, 5000, 'the palette filter');
+    await page.locator('#red-ui-palette').screenshot({ path: path.join(SHOTS, 'palette.png') });
+    await page.locator('#red-ui-palette-search input').fill('');
+    await page.locator('#red-ui-palette-search input').press('Escape');
+  });
+
+  it('adds a server in its dialog: Test connection shows the version, the 401 of a wrong token, an unreachable address', async function () {
+    this.timeout(45_000);
+    assert.ok(sim);
+    const version = ((await api(sim.url, 'GET', '/identity')).json as { MediaContainer: { version: string } }).MediaContainer.version;
+
+    // Ctrl+click on the canvas opens the quick-add search.
+    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+    assert.ok(chart);
+    await page.keyboard.down('Control');
+    await page.mouse.click(chart.x + 320, chart.y + 200);
+    await page.keyboard.up('Control');
+    const search = page.locator('#red-ui-type-search-input');
+    await search.waitFor();
+    await search.pressSequentially('plex-butler-start');
+    await page.locator('#red-ui-type-search li', { hasText: 'start task (plex-butler-start)' }).first().click();
+    await until(async () => (await startNodes()).length === 1, 5000, 'the start node on the canvas');
+    startId = (await startNodes())[0];
+    assert.ok(startId, 'the dropped start node');
+    await openNode(startId);
+    await page.click('#node-input-btn-server-add, #node-input-lookup-server');
+    await page.waitForSelector('#node-config-input-url', { state: 'visible' });
+    assert.equal(await page.getAttribute('#node-config-input-token', 'type'), 'password');
+    assert.equal(await page.getAttribute('#node-config-input-url', 'placeholder'), 'http://192.168.1.20:32400');
+    assert.equal(await page.isChecked('#node-config-input-verifyTls'), true);
+    assert.equal(await page.inputValue('#node-config-input-timeout'), '10000');
+
+    const result = page.locator('#node-config-plex-butler-result');
+    const test = async (state: string): Promise<string> => {
+      await page.click('#node-config-plex-butler-test');
+      await page.waitForSelector(`#node-config-plex-butler-result[data-state="${state}"]`, { timeout: 20_000 });
+      return result.innerText();
+    };
+
+    await page.fill('#node-config-input-url', 'ftp://plex.local');
+    await page.fill('#node-config-input-name', 'Simulated Plex');
+    await until(async () => (await page.locator('#node-config-input-url.input-error').count()) === 1, 5000, 'the URL to be marked invalid');
+
+    await page.fill('#node-config-input-url', sim.url);
+    await page.fill('#node-config-input-token', 'not-the-token');
+    await until(async () => (await page.locator('#node-config-input-url.input-error').count()) === 0, 5000, 'the URL to be accepted');
+    const refused = await test('error');
+    assert.match(refused, /401/);
+    assert.match(refused, /UNAUTHORIZED/);
+
+    const closed = await freePort();
+    await page.fill('#node-config-input-url', `http://127.0.0.1:${closed}`);
+    assert.match(await test('error'), /UNREACHABLE/);
+
+    await page.fill('#node-config-input-url', sim.url);
+    await page.fill('#node-config-input-token', ` X-Plex-Token=${sim.token} `);
+    const ok = await test('ok');
+    assert.ok(ok.includes(version), ok);
+    assert.ok(ok.includes(`${DEFAULT_TASKS.length} Butler tasks`), ok);
+
+    const tray = await page.locator('.red-ui-tray').last().innerText();
+    assert.doesNotMatch(tray, RAW_KEY);
+    await page.screenshot({ path: path.join(SHOTS, 'config-dialog.png') });
+    await page.click('#node-config-dialog-ok');
+  });
+
+  it("fills the start node's task list from the server, with titles and descriptions", async function () {
+    this.timeout(45_000);
+    // The new server node is not deployed yet: the token typed in this editor session is used.
+    await page.waitForSelector('#plex-butler-start-source[data-state="ok"]', { timeout: 20_000 });
+    assert.match(await page.innerText('#plex-butler-start-source'), new RegExp(`^${DEFAULT_TASKS.length} tasks`));
+
+    await page.click('#plex-butler-start-pick');
+    const menu = page.locator('.plex-butler-task-menu');
+    await menu.waitFor();
+    assert.deepEqual(await menu.locator('code').allInnerTexts(), DEFAULT_TASKS.map((t) => t.name));
+    assert.deepEqual(await menu.locator('.plex-butler-task-title').allInnerTexts(), DEFAULT_TASKS.map((t) => t.title));
+    await menu.locator('a', { hasText: 'BackupDatabase' }).click();
+    assert.equal(await page.inputValue('#node-input-task'), 'BackupDatabase');
+    const backup = DEFAULT_TASKS.find((t) => t.name === 'BackupDatabase');
+    const about = await page.innerText('#plex-butler-start-about');
+    assert.ok(backup && about.includes(backup.title) && about.includes(backup.description), about);
+    const listed = await attributes(page.locator('#plex-butler-start-tasklist option'), 'value');
+    assert.deepEqual(listed, DEFAULT_TASKS.map((t) => t.name));
+    assert.doesNotMatch(await page.locator('.red-ui-tray').last().innerText(), RAW_KEY);
+
+    await page.fill('#node-input-task', 'Backup Database');
+    assert.equal(await page.getAttribute('#plex-butler-start-about', 'data-state'), 'error');
+    await page.fill('#node-input-task', 'BackupDatabase');
+    // The grace period shows only with "Only when nobody is watching".
+    assert.equal(await page.isVisible('#node-input-idleGrace'), false);
+    await page.check('#node-input-onlyWhenIdle');
+    assert.equal(await page.isVisible('#node-input-idleGrace'), true);
+    await page.uncheck('#node-input-onlyWhenIdle');
+    await page.click('#node-dialog-ok');
+    const label = page.locator(`g[id="${startId}"] .red-ui-flow-node-label`).first();
+    await until(async () => (await label.textContent()) === 'start BackupDatabase', 5000, 'the label to show the task');
+    await deploy();
+
+    // A fresh editor holds no token: the runtime uses the stored one for the deployed URL.
+    await page.reload();
+    await page.waitForSelector(`g[id="${startId}"]`, { timeout: 30_000 });
+    await openNode(startId);
+    await page.waitForSelector('#plex-butler-start-source[data-state="ok"]', { timeout: 20_000 });
+    await page.click('#plex-butler-start-refresh');
+    await page.waitForSelector('#plex-butler-start-source[data-state="ok"]', { timeout: 20_000 });
+    assert.ok(sim && sim.requests.filter((r) => r.method === 'GET' && r.url === '/butler').length >= 3);
+
+    // Without a server, the known names are offered.
+    await page.selectOption('#node-input-server', '_ADD_');
+    assert.equal(await page.getAttribute('#plex-butler-start-source', 'data-state'), 'idle');
+    await page.click('#plex-butler-start-pick');
+    assert.equal(await page.locator('.plex-butler-task-menu code, .plex-butler-task-menu .plex-butler-task-title').count(), KNOWN_TASK_COUNT);
+    await page.keyboard.press('Escape');
+    await page.click('#node-dialog-cancel');
+  });
+
+  it('renders the help of every node type in the sidebar', async function () {
+    this.timeout(30_000);
+    await page.locator(`g[id="${startId}"] rect.red-ui-flow-node`).click();
+    await page.evaluate(() => RED.actions.invoke('core:show-node-help'));
+    const help = page.locator('.red-ui-sidebar-help-stack .red-ui-help').first();
+    await until(async () => (await help.innerText()).includes('already-running'), 5000, 'the start node help');
+
+    for (const type of ALL_TYPES) {
+      await page.evaluate((t) => RED.sidebar.help.show(t), type);
+      await until(async () => (await help.innerText()).includes('References'), 5000, `help of ${type}`);
+      const heads = await help.locator('h3').allInnerTexts();
+      const first = type === 'plex-butler-server' ? 'Properties' : 'Inputs';
+      assert.deepEqual(heads, [first, ...(type === 'plex-butler-server' ? [] : ['Outputs']), 'Details', 'References'], type);
+      if (type !== 'plex-butler-server') assert.equal(await help.locator('ol.node-ports > li').count(), 2, type);
+    }
+  });
+
+  it('imports every example from Import > Examples; each deploys cleanly and works', async function () {
+    this.timeout(90_000);
+    assert.ok(red && sim);
+    const mark = red.log.length;
+    const dir = path.join(ROOT, 'examples');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    assert.ok(files.length >= 4, 'four examples or more');
+    const tabs: Record<string, string> = {};
+    const box = await page.locator('#red-ui-workspace-chart').boundingBox();
+    assert.ok(box);
+
+    for (const file of files) {
+      const label = file.replace(/\.json$/, '');
+      const flow = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowJson[];
+      await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
+      const tree = page.locator('.red-ui-clipboard-dialog-tab-library .red-ui-treeList-label');
+      const folder = tree.filter({ hasText: MODULE }).first();
+      const row = tree.filter({ hasText: label }).first();
+      await folder.waitFor();
+      await page.waitForTimeout(400); // the dialog fades in
+      if (!(await row.isVisible())) {
+        await folder.click();
+        await row.waitFor();
+        await page.waitForTimeout(600); // the folder slides open
+      }
+      await row.click();
+      assert.equal(await row.and(page.locator('.selected')).count(), 1, `${label} selected`);
+      await page.click('#red-ui-clipboard-dialog-import-opt-new');
+      const before = await nodeCount();
+      const expected = flow.filter((n) => n.type !== 'plex-butler-server').map((n) => n.type).sort();
+      await page.click('#red-ui-clipboard-dialog-ok');
+      // The editor fetches the example, then the nodes follow the mouse until a click places them.
+      await until(async () => (await nodeCount()) === before + expected.length, 10_000, `${label} to be imported`);
+      await page.mouse.move(box.x + 180, box.y + 60);
+      await page.mouse.click(box.x + 180, box.y + 60);
+
+      const tab = await page.evaluate(() => RED.workspaces.active());
+      tabs[label] = tab;
+      const onTab = await page.evaluate((z) => {
+        const types: string[] = [];
+        RED.nodes.eachNode((n) => {
+          if (n.z === z) types.push(n.type);
+        });
+        return types.sort();
+      }, tab);
+      assert.deepEqual(onTab, expected, label);
+    }
+
+    const unknown = await page.evaluate(() => {
+      const out: string[] = [];
+      const check = (n: EditorNode): void => {
+        if (!RED.nodes.getType(n.type)) out.push(n.type);
+      };
+      RED.nodes.eachNode(check);
+      RED.nodes.eachConfig(check);
+      return out;
+    });
+    assert.deepEqual(unknown, [], 'unknown node types');
+    await deploy();
+    const flows = (await api(red.base, 'GET', 'flows')).json as FlowJson[];
+    for (const [label, z] of Object.entries(tabs)) assert.ok(flows.some((n) => n.z === z), `${label} deployed`);
+    // The editor keeps only the properties a type declares in its defaults: nothing may be lost.
+    for (const file of files) {
+      for (const node of JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowJson[]) {
+        const deployed = flows.find((n) => n.id === node.id);
+        assert.ok(deployed, `${file}: ${node.type} ${node.id} deployed`);
+        for (const [key, value] of Object.entries(node)) {
+          if (!['x', 'y', 'z'].includes(key)) assert.deepEqual(deployed[key], value, `${file}: ${node.type}.${key} after import and deploy`);
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(red.problems(mark), []);
+
+    // Stand-in for typing the token into each example's server node, then deploy again.
+    const token = sim.token;
+    const filled = await page.evaluate((tk) => {
+      let count = 0;
+      RED.nodes.eachConfig((n) => {
+        if (n.type === 'plex-butler-server' && n.url === '${PLEX_URL}') {
+          n.credentials = { token: tk, has_token: true, _: { has_token: false } };
+          n.changed = true;
+          count++;
+        }
+      });
+      RED.nodes.dirty(true);
+      return count;
+    }, token);
+    assert.equal(filled, files.length);
+    await deploy();
+
+    const seen = (method: string, url: string): boolean =>
+      sim !== undefined && sim.requests.some((r) => r.method === method && r.url === url && r.headers['x-plex-token'] === token);
+    const press = async (label: string, name: string): Promise<void> => {
+      await page.evaluate((z) => RED.workspaces.show(z), tabs[label]);
+      const id = flows.find((n) => n.z === tabs[label] && n.type === 'inject' && n.name === name)?.id;
+      assert.ok(id, `${label}: inject "${name}"`);
+      await page.locator(`g[id="${id}"] .red-ui-flow-node-button`).click();
+    };
+    const status = (label: string, type: string): Promise<string> =>
+      page.locator(`g[id="${flows.find((n) => n.z === tabs[label] && n.type === type)?.id}"] .red-ui-flow-node-status-label`).textContent().then((t) => t ?? '');
+
+    sim.requests.length = 0;
+    await press('Nightly database backup', 'every night at 03:30');
+    await until(() => seen('POST', '/butler/BackupDatabase'), 5000, 'the nightly backup to start');
+
+    await press('Task table with error notifications', 'every hour');
+    await until(() => seen('GET', '/butler'), 5000, 'the task list request');
+    await page.evaluate(() => RED.sidebar.show('debug'));
+    await page.locator('.red-ui-debug-msg', { hasText: 'Plex Butler tasks' }).filter({ hasText: 'task table' }).first().waitFor({ timeout: 5000 });
+
+    const hook = await api(red.base, 'POST', 'plex/downloaded', { series: 'example' });
+    assert.equal(hook.status, 202);
+    assert.deepEqual(hook.json, { task: 'RefreshLibraries', action: 'start', result: 'started' });
+
+    await press('Pause maintenance during playback', 'stop DeepMediaAnalysis only');
+    await until(async () => (await status('Pause maintenance during playback', 'plex-butler-stop')) === 'DeepMediaAnalysis not running', 5000, 'not-running');
+    await press('Pause maintenance during playback', 'playback started');
+    await until(() => seen('DELETE', '/butler'), 5000, 'stop all');
+    await until(async () => (await status('Pause maintenance during playback', 'plex-butler-all')) === 'stopped all', 5000, 'the stopped status');
+    await page.evaluate(() => RED.sidebar.show('info'));
+    await page.locator('.red-ui-notification').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    await page.screenshot({ path: path.join(SHOTS, 'example-flow.png') });
+
+    assert.deepEqual(red.problems(), []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
