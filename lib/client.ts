@@ -115,7 +115,9 @@ export class ButlerClient {
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
     this.maxQueue = Math.max(0, options.maxQueue ?? 1000);
     this.retries = Math.max(0, options.retries ?? 3);
-    const agentOptions = { keepAlive: true, maxSockets: this.maxInFlight, maxFreeSockets: this.maxInFlight, scheduling: 'lifo' as const };
+    // axios sets 60 s keep-alive on each socket; the same value here keeps the agent from setting
+    // it back on every release (8 system calls a request).
+    const agentOptions = { keepAlive: true, keepAliveMsecs: 60000, maxSockets: this.maxInFlight, maxFreeSockets: this.maxInFlight, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent({ ...agentOptions, rejectUnauthorized: options.verifyTls !== false });
     this.http = axios.create({

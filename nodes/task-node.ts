@@ -2,7 +2,7 @@ import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { ButlerError } from '../lib/errors';
 import { checkTaskName } from '../lib/validate';
 import { TaskAction } from '../lib/client';
-import { FlowNodeDef, msgString, setupFlowNode } from './shared';
+import { FlowNodeDef, msgString, cachedText, setupFlowNode } from './shared';
 import { busySessions, IdleDef } from './idle';
 
 export interface TaskNodeDef extends FlowNodeDef, IdleDef {
@@ -24,10 +24,11 @@ export function pickTask(configured: string | undefined, msg: NodeMessageInFlow)
 export function registerTaskNode(RED: NodeAPI, type: string, action: TaskAction): void {
   function PlexButlerTaskNode(this: Node, config: TaskNodeDef): void {
     RED.nodes.createNode(this, config);
+    const text = cachedText(RED);
     setupFlowNode(RED, this, config, {
       busy: (msg) => {
         const task = config.task?.trim() || msgString(msg, 'task') || msgString(msg, 'payload') || '';
-        return RED._(`${type}.status.busy`, { task: task.slice(0, 32) });
+        return text(`${type}.status.busy`, { task: task.slice(0, 32) });
       },
       work: async (client, msg, call) => {
         const task = pickTask(config.task, msg);
@@ -35,11 +36,11 @@ export function registerTaskNode(RED: NodeAPI, type: string, action: TaskAction)
           const sessions = await busySessions(client, config, call);
           if (sessions > 0) {
             const payload = { task: checkTaskName(task), action, result: 'skipped', reason: 'playback', sessions };
-            return { payload, status: RED._(`${type}.status.skipped`, { task: payload.task, sessions }) };
+            return { payload, status: text(`${type}.status.skipped`, { task: payload.task, sessions }) };
           }
         }
         const result = action === 'start' ? await client.startTask(task, call) : await client.stopTask(task, call);
-        return { payload: result, status: RED._(`${type}.status.${result.result}`, { task: result.task }) };
+        return { payload: result, status: text(`${type}.status.${result.result}`, { task: result.task }) };
       },
     });
   }
