@@ -171,7 +171,7 @@ describe('beyond the Butler API', function () {
       };
       await until(() => sim.openStreams === 1);
       sim.dropStreams();
-      await until(() => sim.streamCount === 2 && sim.openStreams === 1, 5000);
+      await until(() => sim.streamCount === 2 && sim.openStreams === 1, 15000);
       assert.ok(statuses.some((t) => t.startsWith('plex-butler-activity.status.reconnecting')), statuses.join());
       assert.equal(statuses.at(-1), 'plex-butler-activity.status.connected');
       await fetch(`${sim.url}/butler/OptimizeDatabase`, { method: 'POST', headers: { 'X-Plex-Token': sim.token } });
