@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Browser, chromium, Locator, Page } from 'playwright-core';
 import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simulator';
+import { freePort } from '../../scripts/compat/proc';
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -65,17 +65,6 @@ function catalog(type: string): Catalog {
   const file = path.join(ROOT, 'nodes', 'locales', 'en-US', `${type}.json`);
   const all = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Catalog>;
   return all[type];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
