@@ -4,6 +4,7 @@ import https from 'node:https';
 import { ButlerError } from './errors';
 import { normaliseUrl } from './validate';
 import { networkError, PRODUCT, VERSION } from './net';
+import { isObject } from './parse';
 
 /** One activity notification, flattened. */
 export interface ActivityEvent {
@@ -40,10 +41,6 @@ export function isMaintenance(e: ActivityEvent): boolean {
   return MAINTENANCE_TYPE.test(e.type) || MAINTENANCE_TEXT.test(e.title) || MAINTENANCE_TEXT.test(e.subtitle);
 }
 
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Reads the notifications out of one event's data, whichever wrapper the server used. */
 export function parseActivityData(data: string): ActivityEvent[] {

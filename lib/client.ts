@@ -73,18 +73,19 @@ const TRANSIENT_STATUS = new Set([502, 503, 504]);
 /** Marks why a request's controller was aborted. */
 type Why = 'timeout' | 'closed' | 'cancelled';
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`; an abort of `signal` ends the wait early with the signal's reason. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(signal?.reason);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

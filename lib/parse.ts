@@ -12,11 +12,12 @@ export interface ButlerTask {
 
 type Raw = Record<string, unknown>;
 
-function isObject(v: unknown): v is Raw {
+export function isObject(v: unknown): v is Raw {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function toBool(v: unknown, fallback: boolean): boolean {
+/** true/false, 1/0 or "1"/"0" as a boolean; anything else is `fallback`. */
+export function toBool(v: unknown, fallback: boolean): boolean {
   if (v === true || v === 1 || v === '1' || v === 'true') return true;
   if (v === false || v === 0 || v === '0' || v === 'false') return false;
   return fallback;

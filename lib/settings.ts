@@ -1,5 +1,6 @@
 import { ButlerError } from './errors';
 import { TASK_NAME } from './validate';
+import { isObject, toBool } from './parse';
 
 /** The Butler's maintenance window and per-task switches, as kept in the server preferences. */
 export interface ButlerSettings {
@@ -8,16 +9,8 @@ export interface ButlerSettings {
   tasks: Record<string, boolean>;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function bad(message: string): ButlerError {
   return new ButlerError('BAD_RESPONSE', message);
-}
-
-function toBool(v: unknown): boolean {
-  return v === true || v === 1 || v === '1' || v === 'true';
 }
 
 /** The MediaContainer object of a JSON answer; `what` names the answer in errors. */
@@ -42,7 +35,7 @@ export function parsePrefs(body: string): ButlerSettings {
     if (!isObject(s) || typeof s.id !== 'string') continue;
     if (s.id === 'ButlerStartHour') out.startHour = Number(s.value);
     else if (s.id === 'ButlerEndHour') out.endHour = Number(s.value);
-    else if (s.id.startsWith('ButlerTask') && s.id.length > 10) out.tasks[s.id.slice(10)] = toBool(s.value);
+    else if (s.id.startsWith('ButlerTask') && s.id.length > 10) out.tasks[s.id.slice(10)] = toBool(s.value, false);
   }
   if (!Number.isInteger(out.startHour) || !Number.isInteger(out.endHour)) throw bad('Server preferences lack the Butler hours');
   return out;

@@ -1,24 +1,9 @@
+import { sleep } from '../lib/client';
 import type { ButlerClient, CallOptions } from '../lib/client';
-import { ButlerError } from '../lib/errors';
 
 export interface IdleDef {
   onlyWhenIdle?: boolean;
   idleGrace?: number | string;
-}
-
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(new ButlerError('ABORTED', 'Request cancelled: the node was closed'));
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Grace period in seconds from the node's setting (bad values count as 0). */
@@ -37,6 +22,6 @@ export async function busySessions(client: ButlerClient, def: IdleDef, call: Cal
   if (first > 0) return first;
   const grace = graceSeconds(def);
   if (grace === 0) return 0;
-  await wait(grace * 1000, call.signal);
+  await sleep(grace * 1000, call.signal);
   return client.sessionCount(call);
 }

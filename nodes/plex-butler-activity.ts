@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeMessage } from 'node-red';
 import { ActivityEvent, isMaintenance } from '../lib/activity';
 import { activitySource, ActivityWatcher } from './activity-source';
-import { asButlerError, FlowNodeDef } from './shared';
+import { asButlerError, errorOutputWired, FlowNodeDef } from './shared';
 
 interface ActivityDef extends FlowNodeDef {
   filter?: string;
@@ -11,7 +11,7 @@ interface ActivityDef extends FlowNodeDef {
 export = function register(RED: NodeAPI): void {
   function PlexButlerActivity(this: Node, config: ActivityDef): void {
     RED.nodes.createNode(this, config);
-    const errorWired = Array.isArray(config.wires) && Array.isArray(config.wires[1]) && config.wires[1].length > 0;
+    const errorWired = errorOutputWired(config);
     const words = (config.filter ?? '')
       .split(',')
       .map((w) => w.trim().toLowerCase())

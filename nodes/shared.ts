@@ -59,13 +59,23 @@ export function asButlerError(err: unknown): ButlerError {
   return new ButlerError('BAD_RESPONSE', err instanceof Error ? err.message : String(err));
 }
 
-/** Looks up the server node a flow node points at, or throws NOT_CONFIGURED. */
-export function serverClient(RED: NodeAPI, id: string | undefined): ButlerClient {
-  const server = id ? (RED.nodes.getNode(id) as ServerNode | null) : null;
-  if (!server || typeof server.getClient !== 'function') {
+/** The server node a flow node points at, when it offers `method`; else NOT_CONFIGURED. */
+export function findServer<T extends object>(RED: NodeAPI, id: string | undefined, method: keyof T & string): T {
+  const server = id ? (RED.nodes.getNode(id) as unknown as Record<string, unknown> | null) : null;
+  if (!server || typeof server[method] !== 'function') {
     throw new ButlerError('NOT_CONFIGURED', 'No Plex server is configured: choose one in the node\'s Server field');
   }
-  return server.getClient();
+  return server as unknown as T;
+}
+
+/** The shared client of the server node a flow node points at. */
+export function serverClient(RED: NodeAPI, id: string | undefined): ButlerClient {
+  return findServer<ServerNode>(RED, id, 'getClient').getClient();
+}
+
+/** Whether anything is wired to output 2 (errors); if not, errors go to Catch nodes. */
+export function errorOutputWired(config: FlowNodeDef): boolean {
+  return Array.isArray(config.wires) && Array.isArray(config.wires[1]) && config.wires[1].length > 0;
 }
 
 /**
@@ -74,7 +84,7 @@ export function serverClient(RED: NodeAPI, id: string | undefined): ButlerClient
  * Every msg gets exactly one done(): on close, pending msgs end with a plain done() and send nothing.
  */
 export function setupFlowNode(RED: NodeAPI, node: Node, config: FlowNodeDef, setup: FlowNodeSetup): void {
-  const errorWired = Array.isArray(config.wires) && Array.isArray(config.wires[1]) && config.wires[1].length > 0;
+  const errorWired = errorOutputWired(config);
   const pending = new Set<AbortController>();
   let closing = false;
 
