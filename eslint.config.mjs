@@ -16,4 +16,9 @@ export default tseslint.config(
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // Editor code: runs in the browser beside Node-RED's editor (RED, jQuery).
+    files: ['resources/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { RED: 'readonly', $: 'readonly', window: 'writable', document: 'readonly' } },
+  },
 );

@@ -1,10 +1,10 @@
-import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ButlerClient } from '../lib/client';
 import { ActivityStream } from '../lib/activity';
 import { ActivitySource, ActivityWatcher } from './activity-source';
 import { ButlerError } from '../lib/errors';
-import { cleanToken, normaliseUrl } from '../lib/validate';
+import { cleanToken, TASK_NAME } from '../lib/validate';
+import { registerServerAdmin, toTimeout } from './server-admin';
 import { asButlerError, ServerNode } from './shared';
 
 interface ServerDef extends NodeDef {
@@ -21,45 +21,31 @@ interface ServerNodeImpl extends Node<ServerCreds> {
   getClient: ServerNode['getClient'];
   watchActivity: ActivitySource['watchActivity'];
   url: string;
-  /** The URL as configured, before any ${VAR} was read. */
-  configuredUrl: string;
   timeout: number;
   verifyTls: boolean;
 }
 
-const MAX_ADMIN_TIMEOUT = 15000;
-const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
-function toTimeout(value: unknown): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? Math.round(n) : 10000;
+/** Node-RED leaves a `${VAR}` it cannot resolve as it was: say which variable is missing. */
+function unsetVariable(value: string, field: string): void {
+  const ref = /^\$\{([^}]+)\}$/.exec(value.trim());
+  if (ref) throw new ButlerError('NOT_CONFIGURED', `The environment variable ${ref[1]} used as the server ${field} is not set`);
 }
 
 export = function register(RED: NodeAPI): void {
-  /** Resolves a `${NAME}` reference the way Node-RED resolves env properties. */
-  function fromEnv(node: Node | undefined, value: string): string {
-    const m = ENV_REF.exec(value.trim());
-    if (!m) return value;
-    try {
-      const v: unknown = RED.util.evaluateNodeProperty(m[1], 'env', node as Node, {});
-      if (typeof v === 'string') return v;
-    } catch {
-      // fall back to the process environment
-    }
-    return process.env[m[1]] ?? '';
-  }
-
   function PlexButlerServer(this: ServerNodeImpl, config: ServerDef): void {
     RED.nodes.createNode(this, config);
     const creds: ServerCreds = this.credentials ?? {};
-    this.configuredUrl = config.url ?? '';
-    this.url = fromEnv(this, this.configuredUrl);
+    // Node-RED has already replaced ${VAR} references in the URL and the token.
+    this.url = config.url ?? '';
     this.timeout = toTimeout(config.timeout);
     this.verifyTls = config.verifyTls !== false;
-    const token = cleanToken(fromEnv(this, creds.token ?? ''));
+    const token = cleanToken(creds.token);
     let client: ButlerClient | undefined;
     let problem: ButlerError | undefined;
     try {
+      unsetVariable(this.url, 'URL');
+      unsetVariable(token, 'token');
       client = new ButlerClient({
         url: this.url,
         token,
@@ -112,72 +98,12 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType<ServerNodeImpl, ServerDef, unknown, ServerCreds>('plex-butler-server', PlexButlerServer, {
     credentials: { token: { type: 'password' } },
+    settings: { plexButlerServerTaskName: { value: TASK_NAME.source, exportable: true } },
   });
 
-  // Admin endpoints for the editor: test a connection, fill the task dropdown.
-  const guard = RED.auth.needsPermission('plex-butler-server.write');
-
-  interface Target {
-    client: ButlerClient;
-  }
-
-  /**
-   * Builds a short-lived client from the open dialog's values. The stored token is only ever
-   * sent to the stored URL, so the endpoint cannot carry it to another host.
-   */
-  function target(body: unknown): Target {
-    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    const id = typeof b.id === 'string' ? b.id : '';
-    const deployed = id ? (RED.nodes.getNode(id) as ServerNodeImpl | null) : null;
-    const typed = typeof b.token === 'string' ? cleanToken(b.token) : '';
-    const fresh = typed !== '' && typed !== '__PWRD__';
-    // Only the deployed node's own ${VAR} is read: a URL typed in the dialog is taken as it is,
-    // so the endpoint cannot be used to read the environment.
-    const typedUrl = typeof b.url === 'string' ? b.url.trim() : '';
-    const sameAsDeployed = deployed !== null && (typedUrl === '' || typedUrl === deployed.configuredUrl.trim());
-    const url = normaliseUrl(sameAsDeployed ? deployed.url : typedUrl);
-    let token = typed;
-    if (!fresh) {
-      const stored = id ? ((RED.nodes.getCredentials(id) ?? {}) as ServerCreds).token : undefined;
-      if (!stored || !deployed) {
-        throw new ButlerError('NOT_CONFIGURED', 'Enter the token (or deploy the server node first)');
-      }
-      if (normaliseUrl(deployed.url) !== url) {
-        throw new ButlerError('NOT_CONFIGURED', 'The URL differs from the deployed one: enter the token again to use the new URL');
-      }
-      token = cleanToken(fromEnv(deployed, stored));
-    }
-    const timeout = Math.min(MAX_ADMIN_TIMEOUT, toTimeout(b.timeout ?? deployed?.timeout));
-    const verifyTls = typeof b.verifyTls === 'boolean' ? b.verifyTls : deployed?.verifyTls !== false;
-    return { client: new ButlerClient({ url, token, timeout, verifyTls, retries: 0, clientId: `node-red-plex-butler-${id || 'editor'}` }) };
-  }
-
-  function fail(res: Response, err: unknown): void {
-    const e = asButlerError(err);
-    res.json({ ok: false, code: e.code, message: e.message, ...(e.statusCode ? { statusCode: e.statusCode } : {}) });
-  }
-
-  /** An admin route that runs `work` with a short-lived client built from the request body. */
-  function route(path: string, work: (client: ButlerClient) => Promise<Record<string, unknown>>): void {
-    RED.httpAdmin.post(path, guard, (req: Request, res: Response) => {
-      let client: ButlerClient;
-      try {
-        client = target(req.body).client;
-      } catch (err) {
-        fail(res, err);
-        return;
-      }
-      work(client)
-        .then((body) => res.json({ ok: true, ...body }))
-        .catch((err: unknown) => fail(res, err))
-        .finally(() => client.close());
-    });
-  }
-
-  route('/plex-butler/test', async (client) => {
-    const [identity, tasks] = await Promise.all([client.identity(), client.listTasks()]);
-    return { version: identity.version, machineIdentifier: identity.machineIdentifier, tasks: tasks.length };
+  registerServerAdmin(RED, (id) => {
+    const node = RED.nodes.getNode(id) as ServerNodeImpl | null;
+    if (!node || typeof node.getClient !== 'function') return undefined;
+    return { url: node.url, token: cleanToken(node.credentials?.token), timeout: node.timeout, verifyTls: node.verifyTls };
   });
-
-  route('/plex-butler/tasks', async (client) => ({ tasks: await client.listTasks() }));
 };

@@ -274,6 +274,35 @@ describe('flow nodes in Node-RED', function () {
       assert.ok(!JSON.stringify(bad).includes('typed-wrong-token'));
     });
 
+    it('a deployed server whose URL and token are ${VAR} references: the dialog sends the fields as saved and gets through', async () => {
+      process.env.PLEX_BUTLER_TEST_URL = sim.url;
+      process.env.PLEX_BUTLER_TEST_TOKEN = sim.token;
+      try {
+        await rig('plex-butler-tasks', {}, { token: '${PLEX_BUTLER_TEST_TOKEN}', serverProps: { url: '${PLEX_BUTLER_TEST_URL}' } });
+        const tasks = await post('/plex-butler/tasks', { id: 's1', url: '${PLEX_BUTLER_TEST_URL}', token: '__PWRD__' });
+        assert.equal(tasks.ok, true, JSON.stringify(tasks));
+        assert.deepEqual(tasks.tasks, DEFAULT_TASKS);
+        const test = await post('/plex-butler/test', { id: 's1', url: '${PLEX_BUTLER_TEST_URL}', token: '__PWRD__' });
+        assert.equal(test.ok, true, JSON.stringify(test));
+        // Another reference typed in the dialog is not read from the environment.
+        const other = await post('/plex-butler/test', { id: 's1', url: '${PLEX_BUTLER_TEST_TOKEN}', token: '__PWRD__' });
+        assert.equal(other.ok, false);
+        assert.equal(other.code, 'NOT_CONFIGURED');
+        assert.ok(!JSON.stringify(other).includes(sim.token));
+      } finally {
+        delete process.env.PLEX_BUTLER_TEST_URL;
+        delete process.env.PLEX_BUTLER_TEST_TOKEN;
+      }
+    });
+
+    it('an unset ${VAR} in the server URL is named in the error', async () => {
+      const r = await rig('plex-butler-tasks', {}, { serverProps: { url: '${PLEX_BUTLER_NOT_SET}' } });
+      r.node.receive({ payload: '' });
+      const msg = (await r.err.nth(0)) as NodeMessage & { error: { code: string; message: string } };
+      assert.equal(msg.error.code, 'NOT_CONFIGURED');
+      assert.match(msg.error.message, /PLEX_BUTLER_NOT_SET/);
+    });
+
     it('test works for an undeployed server with a typed token', async () => {
       const body = await post('/plex-butler/test', { id: 'new-one', url: sim.url, token: sim.token, timeout: 2000, verifyTls: true });
       assert.equal(body.ok, true);

@@ -268,9 +268,9 @@ describe('flow library scorecard (offline)', () => {
           ...[...editor.matchAll(/_\('([^']+)'\s*[,)]/g)].map((m) => m[1]),
         ].filter((k) => k.startsWith(`${type}.`));
         for (const key of used) assert.ok(has(key), `${type}.json lacks ${key}`);
-        // The shared task field (in the server's script) reads relative keys from the calling type's catalog.
+        // The shared task field (the package's editor resource) reads relative keys from the calling type's catalog.
         if (editor.includes(`taskField(this, '${type}')`)) {
-          const relative = [...read('nodes', 'plex-butler-server.html').matchAll(/\bt\('([A-Za-z.]+)'/g)].map((m) => m[1]);
+          const relative = [...read('resources', 'plex-butler-editor.js').matchAll(/\bt\('([A-Za-z.]+)'/g)].map((m) => m[1]);
           assert.ok(relative.length > 5);
           for (const key of relative) assert.ok(has(`${type}.${key}`), `${type}.json lacks ${type}.${key}`);
         }
@@ -340,14 +340,14 @@ describe('flow library scorecard (offline)', () => {
     });
   });
 
-  it('packs only dist/lib, dist/nodes, examples, README.md, LICENSE and package.json', function () {
+  it('packs only dist/lib, dist/nodes, resources, examples, README.md, LICENSE and package.json', function () {
     this.timeout(60_000);
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.NODE_V8_COVERAGE; // npm itself needs no coverage
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 16 << 20 });
     const [{ files }] = JSON.parse(out) as Array<{ files: Array<{ path: string }> }>;
     const paths = files.map((f) => f.path);
-    const stray = paths.filter((p) => !/^(dist\/lib\/|dist\/nodes\/|examples\/)/.test(p) && !['README.md', 'LICENSE', 'package.json'].includes(p));
+    const stray = paths.filter((p) => !/^(dist\/lib\/|dist\/nodes\/|resources\/|examples\/)/.test(p) && !['README.md', 'LICENSE', 'package.json'].includes(p));
     assert.deepEqual(stray, []);
     for (const type of declaredTypes) {
       for (const f of [`dist/nodes/${type}.js`, `dist/nodes/${type}.html`, `dist/nodes/locales/en-US/${type}.json`, `dist/nodes/locales/en-US/${type}.html`]) {
@@ -355,6 +355,7 @@ describe('flow library scorecard (offline)', () => {
       }
     }
     assert.ok(paths.includes('dist/nodes/icons/plex-butler.svg'));
+    assert.ok(paths.includes('resources/plex-butler-editor.js'));
     for (const file of exampleFiles) assert.ok(paths.includes(path.relative(ROOT, file)), `${file} is packed`);
     for (const f of ['README.md', 'LICENSE', 'package.json']) assert.ok(paths.includes(f), f);
   });
