@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     env.PLEX_URL = sim.url;
     env.PLEX_TOKEN = sim.token;
     console.log(`Plex Butler simulator on ${sim.url} (set PLEX_URL and PLEX_TOKEN to use a real server)`);
+    console.log(`Simulate playback: curl -X POST '${sim.url}/__sim/play?user=alice&title=Pilot', then /__sim/pause, /__sim/resume, /__sim/stop`);
   }
 
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });

@@ -1,5 +1,5 @@
 // Runs the Butler simulator until SIGINT/SIGTERM. Env: PORT (default 32499), TOKEN (default random).
-import { startSimulator } from './simulator';
+import { CONTROL_USAGE, startSimulator } from './simulator';
 
 async function main(): Promise<void> {
   const port = process.env.PORT ? Number(process.env.PORT) : 32499;
@@ -7,6 +7,8 @@ async function main(): Promise<void> {
   const sim = await startSimulator({ port, token: process.env.TOKEN || undefined });
   console.log(`Plex Butler simulator listening on ${sim.url}`);
   console.log(`X-Plex-Token: ${sim.token}`);
+  console.log(`Playback controls (no token), e.g. curl -X POST '${sim.url}/__sim/play?user=alice&title=Pilot'`);
+  for (const line of CONTROL_USAGE) console.log(`  ${line}`);
 
   let stopping = false;
   const stop = (): void => {

@@ -3,6 +3,14 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes, randomInt } from 'node:crypto';
+import { Playback, type PlayOptions, type PlaySessionStateNotification } from './playback';
+import { StreamHub } from './stream';
+import { CONTROL_PREFIX, control, readParams } from './control';
+
+export type { PlayOptions, PlaySessionStateNotification, PlayState, SessionItem } from './playback';
+export { ANONYMOUS_KEY_BASE } from './playback';
+export { parseFilters } from './stream';
+export { CONTROL_PREFIX, CONTROL_USAGE } from './control';
 
 export interface SimTask {
   name: string;
@@ -28,8 +36,25 @@ export interface SimOptions {
   tasks?: SimTask[];
   boolFormat?: 'bool' | 'int' | 'string';
   latencyMs?: number;
-  /** Active playback sessions reported by /status/sessions (default 0). */
+  /**
+   * Anonymous playing sessions listed first in /status/sessions (default 0), keys
+   * ANONYMOUS_KEY_BASE+1…; they send no notifications. May be changed at run time.
+   */
   sessions?: number;
+  /** Gap between periodic `playing` notifications of each playing session (default 5000). */
+  playingIntervalMs?: number;
+  /** Gap between `event: ping` keep-alives on each stream (default 10000). */
+  pingIntervalMs?: number;
+  /**
+   * `data:` of `event: activity`: 'bare' (default, as real SSE) = {"ActivityNotification":{…}};
+   * 'wrapped' = {"NotificationContainer":{"type":"activity","size":1,"ActivityNotification":[…]}}.
+   */
+  activityShape?: 'bare' | 'wrapped';
+  /**
+   * How /:/eventsource/notifications answers: 'sse' (default) or 'html' = 200 text/html
+   * proxy login page, whatever the token (something in front of the server answered).
+   */
+  streamReply?: 'sse' | 'html';
   /** Maintenance window start and end hour (defaults 2 and 5). */
   startHour?: number;
   endHour?: number;
@@ -75,6 +100,10 @@ function randomToken(): string {
   return s;
 }
 
+/** What a login proxy in front of the server answers instead of the event stream. */
+export const LOGIN_PAGE =
+  '<html><head><title>Proxy login</title></head><body><form method="post" action="/login"><input name="user"><input name="password" type="password"><button>Sign in</button></form></body></html>';
+
 function errorPage(code: number, text: string): string {
   return `<html><head><title>${text}</title></head><body><h1>${code} ${text}</h1></body></html>`;
 }
@@ -117,10 +146,12 @@ export class ButlerSimulator {
   private readonly waits = new Set<NodeJS.Timeout>();
   private readonly sockets = new Set<Socket>();
   private readonly activities = new Map<string, SimActivity>();
-  private readonly streams = new Set<http.ServerResponse>();
   private readonly prefs = new Map<string, number | boolean>();
-  /** Event streams opened so far. */
-  streamCount = 0;
+  private readonly hub = new StreamHub(
+    () => ({ pingIntervalMs: this.options.pingIntervalMs ?? 10000, playingIntervalMs: this.options.playingIntervalMs ?? 5000 }),
+    () => this.playback.tick(),
+  );
+  private readonly playback = new Playback((n: PlaySessionStateNotification) => this.hub.send('playing', { PlaySessionStateNotification: n }));
 
   constructor(opts: SimOptions = {}) {
     this.options = {
@@ -203,22 +234,85 @@ export class ButlerSimulator {
     this.stopAll();
   }
 
+  /** Event streams opened so far. */
+  get streamCount(): number {
+    return this.hub.opened;
+  }
+
   /** Open event streams right now. */
   get openStreams(): number {
-    return this.streams.size;
+    return this.hub.size;
   }
 
   /** Test control: cuts every open event stream, as a server restart would. */
   dropStreams(): void {
-    for (const res of this.streams) res.destroy();
-    this.streams.clear();
+    this.hub.drop();
   }
 
-  /** Test control: sends an activity notification to every open stream. */
+  /** Test control: sends an activity notification to every stream that takes `activity`. */
   emitActivity(event: 'started' | 'updated' | 'ended', activity: SimActivity): void {
     const note = { event, uuid: activity.uuid, Activity: activity };
-    const data = JSON.stringify({ NotificationContainer: { type: 'activity', size: 1, ActivityNotification: [note] } });
-    for (const res of this.streams) res.write(`event: activity\ndata: ${data}\n\n`);
+    const wrapped = this.options.activityShape === 'wrapped';
+    this.hub.send('activity', wrapped ? { NotificationContainer: { type: 'activity', size: 1, ActivityNotification: [note] } } : { ActivityNotification: note });
+  }
+
+  /** Test control: open streams (and new ones until silence(false)) send nothing, socket kept open. */
+  silence(on = true): void {
+    this.hub.silence(on);
+  }
+
+  /** Starts a playing session (announced with state playing); returns its sessionKey. */
+  play(o: PlayOptions = {}): string {
+    return this.playback.play(o);
+  }
+
+  /** Pauses a session: viewOffset frozen, `paused` notification. False for an unknown, lingering or phantom key. */
+  pause(sessionKey: string): boolean {
+    return this.playback.pause(sessionKey);
+  }
+
+  /** Resumes a session: viewOffset moves again, `playing` notification. */
+  resume(sessionKey: string): boolean {
+    return this.playback.resume(sessionKey);
+  }
+
+  /** Ends a session: gone from /status/sessions, `stopped` notification (none if lingering/phantom). */
+  stopPlayback(sessionKey: string): boolean {
+    return this.playback.stop(sessionKey);
+  }
+
+  /** A `buffering` notification only; never creates a session. Without a known key uses a fresh unlisted key. */
+  buffer(sessionKey?: string): string {
+    return this.playback.buffer(sessionKey);
+  }
+
+  /** The client vanished: session stays listed, viewOffset frozen, no more notifications. */
+  linger(sessionKey: string): boolean {
+    return this.playback.linger(sessionKey);
+  }
+
+  /** A session listed in /status/sessions for ms, then gone; never notified. Returns its key. */
+  phantom(ms: number, o: PlayOptions = {}): string {
+    const key = this.playback.phantom(o);
+    const t = setTimeout(() => {
+      this.waits.delete(t);
+      this.playback.stop(key);
+    }, ms);
+    t.unref();
+    this.waits.add(t);
+    return key;
+  }
+
+  /** PMS restart: streams cut, sessions and running tasks gone silently, sessionKeys start from 1. */
+  restart(): void {
+    this.hub.drop();
+    this.playback.reset();
+    this.stopAll();
+  }
+
+  /** sessionKeys of play()/phantom() sessions now listed (anonymous ones excluded). */
+  playbackKeys(): string[] {
+    return this.playback.keys();
   }
 
   /** Current maintenance settings as the prefs hold them. */
@@ -276,11 +370,23 @@ export class ButlerSimulator {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
     const raw = req.url ?? '';
-    if (raw.split('?')[0] === '/:/eventsource/notifications' && req.method === 'GET' && req.headers['x-plex-token'] === this.token) {
-      this.openStream(res);
+    const q = raw.indexOf('?');
+    const path = q >= 0 ? raw.slice(0, q) : raw;
+    if (path.startsWith(CONTROL_PREFIX)) {
+      this.handleControl(req, res, path.slice(CONTROL_PREFIX.length), q >= 0 ? raw.slice(q + 1) : '');
       return;
+    }
+    this.requests.push({ method: req.method ?? '', url: raw, headers: { ...req.headers } });
+    if (path === '/:/eventsource/notifications' && req.method === 'GET') {
+      if (this.options.streamReply === 'html') {
+        this.write(res, { status: 200, body: LOGIN_PAGE, type: 'text/html; charset=utf-8' });
+        return;
+      }
+      if (req.headers['x-plex-token'] === this.token) {
+        this.hub.open(res, q >= 0 ? raw.slice(q + 1) : '');
+        return;
+      }
     }
     const send = (): void => {
       if (res.destroyed) return;
@@ -299,12 +405,16 @@ export class ButlerSimulator {
     }
   }
 
-  private openStream(res: http.ServerResponse): void {
-    this.streamCount++;
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Plex-Protocol': '1.0', Connection: 'keep-alive' });
-    res.write(': connected\n\n');
-    this.streams.add(res);
-    res.on('close', () => this.streams.delete(res));
+  /** /__sim/<name>: test controls over HTTP (not recorded in `requests`). */
+  private handleControl(req: http.IncomingMessage, res: http.ServerResponse, name: string, query: string): void {
+    readParams(req, query).then(
+      (params) => {
+        if (res.destroyed) return;
+        const r = control(this, req.method ?? '', name, params);
+        this.write(res, { status: r.status, body: JSON.stringify(r.data), type: 'application/json', headers: r.status === 405 ? { Allow: 'POST' } : undefined });
+      },
+      () => res.destroy(),
+    );
   }
 
   private write(res: http.ServerResponse, r: Reply): void {
@@ -384,15 +494,8 @@ export class ButlerSimulator {
   }
 
   private sessions(): Reply {
-    const n = this.options.sessions ?? 0;
-    const Metadata = Array.from({ length: n }, (_, i) => ({
-      type: 'episode',
-      title: `Episode ${i + 1}`,
-      sessionKey: String(i + 1),
-      Player: { state: 'playing', title: `Player ${i + 1}` },
-      Session: { id: `session-${i + 1}`, location: 'lan' },
-    }));
-    return json({ MediaContainer: { size: n, Metadata } });
+    const Metadata = this.playback.items(this.options.sessions ?? 0);
+    return json({ MediaContainer: { size: Metadata.length, Metadata } });
   }
 
   private butlerSetting(id: string): { value: number | boolean; type: string; label: string; def: number | boolean } | undefined {
