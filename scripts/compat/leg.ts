@@ -139,6 +139,17 @@ async function deploy(red: RunningRed, flow: unknown[]): Promise<string | true> 
   return true;
 }
 
+/** Deploy, one call through a node, the editor UI on the deployed flow, a full redeploy and the call again. */
+async function deployChecks(red: RunningRed, flow: unknown[], types: string[], checks: Checks): Promise<void> {
+  await checks.run('deploy', 'POST /flows', () => deploy(red, flow));
+  await checks.run('deploy', 'a deployed node answers', () => smokeCheck(red.port));
+  if (browserAvailable()) await uiChecks(red.port, types, DIALOG_NODES, checks);
+  else if (process.env.CI) checks.add('editor UI', 'chromium', false, 'no /usr/bin/chromium: apt-get install chromium');
+  // A second full deploy closes and recreates every node (config node close handlers included).
+  await checks.run('deploy', 'redeploy', () => deploy(red, flow));
+  await checks.run('deploy', 'answers after redeploy', () => smokeCheck(red.port));
+}
+
 /** The token must not come back from the admin API, sit in plain text on disk, or reach the log. */
 async function secretChecks(red: RunningRed, userDir: string, token: string, checks: Checks): Promise<void> {
   await checks.run('secrets', 'not in GET /flows', async () => {
@@ -181,16 +192,8 @@ export async function runLeg(leg: Leg, tgz: string, relaxed: () => Promise<strin
     await loadChecks(red, result, node, types, checks);
     await editorChecks(red.port, userDir, types, checks);
 
-    const flow = buildFlow(sim.url, token);
-    const nr = red;
-    await checks.run('deploy', 'POST /flows', () => deploy(nr, flow));
-    await checks.run('deploy', 'a deployed node answers', () => smokeCheck(nr.port));
-    if (browserAvailable()) await uiChecks(nr.port, types, DIALOG_NODES, checks);
-    else if (process.env.CI) checks.add('editor UI', 'chromium', false, 'no /usr/bin/chromium: apt-get install chromium');
-    // A second full deploy closes and recreates every node (config node close handlers included).
-    await checks.run('deploy', 'redeploy', () => deploy(nr, flow));
-    await checks.run('deploy', 'answers after redeploy', () => smokeCheck(nr.port));
-    await adminSecretChecks(nr.port, token, checks);
+    await deployChecks(red, buildFlow(sim.url, token), types, checks);
+    await adminSecretChecks(red.port, token, checks);
     await secretChecks(red, userDir, token, checks);
     const errors = red.log().split('\n').filter((l) => /\[error\]/.test(l));
     checks.add('deploy', 'no [error] in the log', errors.length === 0, errors.slice(0, 3).join(' | '));
