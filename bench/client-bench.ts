@@ -1,10 +1,13 @@
 // Section 1: ButlerClient.startTask against a bare node:http keep-alive POST with the same headers.
 // Each worker starts its own task (Bench<w>), so no two calls in flight are identical and the
 // client's coalescing never merges calls: every call is one HTTP request on both sides.
+// Then ButlerClient.listTasks against a bare axios instance with the client's own options
+// (same agents, headers, responseType, validateStatus, limits), both doing GET /butler.
 import http from 'node:http';
+import axios from 'axios';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { int, Line, median, ROOT, section, SectionResult, startSimProcess } from './common';
+import { int, Line, median, ROOT, section, SectionResult, SimHandle, startSimProcess } from './common';
 
 const ROUNDS = 5;
 const WARMUP = 500;
@@ -39,20 +42,61 @@ async function drive(call: Call, concurrency: number, total: number): Promise<Ru
   return { rate: (each * concurrency) / (wall / 1000), cpu: (c.user + c.system) / (each * concurrency) };
 }
 
-section(async (): Promise<SectionResult> => {
-  const { ButlerClient } = (await import(path.join(ROOT, 'dist', 'lib', 'client.js'))) as typeof import('../lib/client');
-  const sim = await startSimProcess({ benchTasks: 16, runMs: 1000 });
-  const url = new URL(sim.url);
-  // The client as a plex-butler-server node makes it: default pool and in-flight bound (4).
-  const client = new ButlerClient({ url: sim.url, token: sim.token, clientId: 'bench' });
+interface Pair {
+  ours: Run[];
+  bare: Run[];
+  /** HTTP requests the simulator answered, over all rounds */
+  httpCalls: { ours: number; bare: number };
+  calls: number;
+}
 
-  // Copy the exact headers the client sends, so the bare request sends the same ones.
-  await sim.reset();
-  await client.startTask('Bench0');
+/** Warm-up, then ROUNDS rounds of both contenders, alternating which goes first. */
+async function compare(sim: SimHandle, ours: Call, bare: Call, conc: number): Promise<Pair> {
+  const total = CALLS[conc];
+  await drive(ours, conc, WARMUP);
+  await drive(bare, conc, WARMUP);
+  const pair: Pair = { ours: [], bare: [], httpCalls: { ours: 0, bare: 0 }, calls: Math.ceil(total / conc) * conc };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const who of r % 2 ? (['bare', 'ours'] as const) : (['ours', 'bare'] as const)) {
+      await sim.reset();
+      pair[who].push(await drive(who === 'ours' ? ours : bare, conc, total));
+      pair.httpCalls[who] += (await sim.stats()).requests;
+    }
+  }
+  return pair;
+}
+
+const rate = (xs: Run[]): number => median(xs.map((x) => x.rate));
+const cpu = (xs: Run[]): number => median(xs.map((x) => x.cpu));
+const mode = (conc: number): string => (conc === 1 ? 'sequential' : `concurrency ${conc}`);
+
+/** One table row and its note, from a side-by-side comparison. */
+function row(p: Pair, conc: number, what: string, refName: string, target: number): { line: Line; note: string } {
+  const ratio = rate(p.ours) / rate(p.bare);
+  const line: Line = { what: `${what}, ${mode(conc)} (calls/s)`, ours: int(rate(p.ours)), ref: `${int(rate(p.bare))} ${refName}`, ratio, target: `>= ${target}`, pass: ratio >= target };
+  const note =
+    `${what}, ${mode(conc)}: ${ROUNDS} rounds x ${int(p.calls)} calls; calls/s ours ${p.ours.map((x) => int(x.rate)).join(' / ')}, ` +
+    `${refName} ${p.bare.map((x) => int(x.rate)).join(' / ')}; CPU per call in the calling process ours ${cpu(p.ours).toFixed(0)} µs, ${refName} ${cpu(p.bare).toFixed(0)} µs ` +
+    `(ratio ${(cpu(p.bare) / cpu(p.ours)).toFixed(2)}); HTTP requests seen by the simulator: ours ${int(p.httpCalls.ours)}, ${refName} ${int(p.httpCalls.bare)} (for ${int(ROUNDS * p.calls)} calls each)`;
+  return { line, note };
+}
+
+/** The headers the client sent last, token added back, minus what the transport sets itself. */
+async function sentHeaders(sim: SimHandle, skip: string[]): Promise<Record<string, string>> {
   const seen = (await sim.stats()).lastHeaders;
   const headers: Record<string, string> = { 'X-Plex-Token': sim.token };
-  for (const [k, v] of Object.entries(seen)) if (k !== 'host' && k !== 'connection') headers[k] = v;
+  for (const [k, v] of Object.entries(seen)) if (!skip.includes(k)) headers[k] = v;
+  return headers;
+}
 
+type Client = InstanceType<typeof import('../lib/client').ButlerClient>;
+
+/** ButlerClient.startTask against a bare node:http POST with the same headers. */
+async function againstNodeHttp(sim: SimHandle, client: Client, out: SectionResult): Promise<void> {
+  const url = new URL(sim.url);
+  await sim.reset();
+  await client.startTask('Bench0');
+  const headers = await sentHeaders(sim, ['host', 'connection']);
   const agent = new http.Agent({ keepAlive: true });
   const bare: Call = (task) =>
     new Promise((resolve, reject) => {
@@ -70,44 +114,57 @@ section(async (): Promise<SectionResult> => {
     const r = await client.startTask(task);
     if (r.result !== 'started' && r.result !== 'already-running') throw new Error(`client: ${r.result}`);
   };
-
-  const lines: Line[] = [];
-  const notes: string[] = [`headers sent by both: ${Object.keys(headers).sort().join(', ')}`];
+  out.notes.push(`1. startTask: headers sent by both: ${Object.keys(headers).sort().join(', ')}`);
   for (const conc of [1, 16]) {
-    const total = CALLS[conc];
-    const calls = Math.ceil(total / conc) * conc;
-    await drive(ours, conc, WARMUP);
-    await drive(bare, conc, WARMUP);
-    const a: Run[] = [];
-    const b: Run[] = [];
-    const httpCalls = { ours: 0, bare: 0 };
-    for (let r = 0; r < ROUNDS; r++) {
-      // alternate which contender goes first
-      for (const who of r % 2 ? (['bare', 'ours'] as const) : (['ours', 'bare'] as const)) {
-        await sim.reset();
-        (who === 'ours' ? a : b).push(await drive(who === 'ours' ? ours : bare, conc, total));
-        httpCalls[who] += (await sim.stats()).requests;
-      }
-    }
-    const rate = (xs: Run[]): number => median(xs.map((x) => x.rate));
-    const cpu = (xs: Run[]): number => median(xs.map((x) => x.cpu));
-    const ratio = rate(a) / rate(b);
-    lines.push({
-      what: `1. client startTask, ${conc === 1 ? 'sequential' : `concurrency ${conc}`} (calls/s)`,
-      ours: int(rate(a)),
-      ref: `${int(rate(b))} bare node:http`,
-      ratio,
-      target: '>= 0.85',
-      pass: ratio >= 0.85,
-    });
-    notes.push(
-      `1. ${conc === 1 ? 'sequential' : `concurrency ${conc}`}: ${ROUNDS} rounds x ${int(calls)} calls; calls/s ours ${a.map((x) => int(x.rate)).join(' / ')}, ` +
-        `bare ${b.map((x) => int(x.rate)).join(' / ')}; CPU per call in the calling process ours ${cpu(a).toFixed(0)} µs, bare ${cpu(b).toFixed(0)} µs ` +
-        `(ratio ${(cpu(b) / cpu(a)).toFixed(2)}); HTTP requests seen by the simulator: ours ${int(httpCalls.ours)}, bare ${int(httpCalls.bare)} (for ${int(ROUNDS * calls)} calls each)`,
-    );
+    const { line, note } = row(await compare(sim, ours, bare, conc), conc, '1. client startTask', 'bare node:http', 0.85);
+    out.lines.push(line);
+    out.notes.push(note);
   }
-  client.close();
   agent.destroy();
+}
+
+/**
+ * ButlerClient.listTasks against a bare axios instance made with the client's options: keep-alive
+ * agents with the same pool (maxInFlight 4), its headers, responseType text, validateStatus,
+ * maxContentLength, no proxy, no redirects. Both GET /butler and parse the JSON body.
+ */
+async function againstAxios(sim: SimHandle, client: Client, out: SectionResult): Promise<void> {
+  await sim.reset();
+  await client.listTasks();
+  const headers = await sentHeaders(sim, ['host', 'connection', 'user-agent', 'accept-encoding']);
+  const agentOptions = { keepAlive: true, keepAliveMsecs: 60000, maxSockets: 4, maxFreeSockets: 4, scheduling: 'lifo' as const };
+  const httpAgent = new http.Agent(agentOptions);
+  const ax = axios.create({
+    baseURL: sim.url, httpAgent, proxy: false, maxRedirects: 0, maxContentLength: 1024 * 1024,
+    responseType: 'text', transformResponse: [(data: unknown) => data], validateStatus: () => true, headers,
+  });
+  const bare: Call = async () => {
+    const res = await ax.get<string>('/butler');
+    if (res.status !== 200) throw new Error(`bare axios: HTTP ${res.status}`);
+    JSON.parse(res.data);
+  };
+  const ours: Call = async () => {
+    const tasks = await client.listTasks();
+    if (tasks.length === 0) throw new Error('client: no tasks');
+  };
+  out.notes.push(`1. listTasks: headers sent by both: ${Object.keys(headers).sort().join(', ')}; at concurrency 16 the client shares one GET /butler between the identical calls in flight (see the request counts)`);
+  for (const conc of [1, 16]) {
+    const { line, note } = row(await compare(sim, ours, bare, conc), conc, '1. client listTasks', 'bare axios', 0.8);
+    out.lines.push(line);
+    out.notes.push(note);
+  }
+  httpAgent.destroy();
+}
+
+section(async (): Promise<SectionResult> => {
+  const { ButlerClient } = (await import(path.join(ROOT, 'dist', 'lib', 'client.js'))) as typeof import('../lib/client');
+  const sim = await startSimProcess({ benchTasks: 16, runMs: 1000 });
+  // The client as a plex-butler-server node makes it: default pool and in-flight bound (4).
+  const client = new ButlerClient({ url: sim.url, token: sim.token, clientId: 'bench' });
+  const out: SectionResult = { lines: [], notes: [] };
+  await againstNodeHttp(sim, client, out);
+  await againstAxios(sim, client, out);
+  client.close();
   await sim.close();
-  return { lines, notes };
+  return out;
 });

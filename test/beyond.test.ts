@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
-import type { Node, NodeMessage } from 'node-red';
+import type { NodeMessage } from 'node-red';
 import { ActivityEvent, isMaintenance, parseActivityData } from '../lib/activity';
 import { ButlerSimulator, DEFAULT_TASKS, BUTLER_ACTIVITY_TYPE } from '../sim/simulator';
 import settingsNode from '../nodes/plex-butler-settings';
 import activityNode from '../nodes/plex-butler-activity';
-import { ALL_NODES, FlowNode, helper, Inbox, sleep, useRuntime } from './red';
+import { ALL_NODES, FlowNode, helper, Inbox, sleep, spyStatus, until, useRuntime } from './helpers';
 
 type Msg = NodeMessage & Record<string, unknown>;
 const NODES = [...ALL_NODES, settingsNode, activityNode];
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 function code(msg: NodeMessage): string {
   return ((msg as Msg).error as { code: string }).code;
@@ -162,16 +154,11 @@ describe('beyond the Butler API', function () {
     it('reconnects after the stream drops, showing it in the status', async () => {
       await load([activity('a1')]);
       const { ok } = inboxes();
-      const node = helper.getNode('a1') as Node & { status: (s: Record<string, unknown>) => void };
-      const statuses: string[] = [];
-      const orig = node.status.bind(node);
-      node.status = (s: Record<string, unknown>) => {
-        statuses.push(String(s.text));
-        orig(s);
-      };
+      const spied = spyStatus(helper.getNode('a1'));
       await until(() => sim.openStreams === 1);
       sim.dropStreams();
       await until(() => sim.streamCount === 2 && sim.openStreams === 1, 15000);
+      const statuses = spied.map((s) => String(s.text));
       assert.ok(statuses.some((t) => t.startsWith('plex-butler-activity.status.reconnecting')), statuses.join());
       assert.equal(statuses.at(-1), 'plex-butler-activity.status.connected');
       await fetch(`${sim.url}/butler/OptimizeDatabase`, { method: 'POST', headers: { 'X-Plex-Token': sim.token } });

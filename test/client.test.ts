@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ButlerClient, ButlerError, parseTaskList, normaliseUrl, cleanToken, checkTaskName, checkAction } from '../lib';
 import { startSimulator, ButlerSimulator, DEFAULT_TASKS } from '../sim/simulator';
 import { absentUrl, cannedServer, hangingServer, partialBodyServer, resettingServer, FaultServer } from './fault-servers';
+import { sleep } from './helpers';
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<ButlerError> {
   try {
@@ -97,7 +98,7 @@ describe('ButlerClient against the simulator', () => {
 
   it('a task stops by itself after it ran', async () => {
     await client.startTask('RefreshLibraries');
-    await new Promise((r) => setTimeout(r, 450));
+    await sleep(450);
     assert.equal((await client.startTask('RefreshLibraries')).result, 'started');
   });
 
@@ -154,7 +155,7 @@ describe('ButlerClient against the simulator', () => {
     sim.options.latencyMs = 50;
     const names = DEFAULT_TASKS.slice(0, 6).map((t) => t.name);
     const calls = names.map((n) => limited.startTask(n));
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     assert.deepEqual(limited.load, { active: 2, waiting: 4 });
     await Promise.all(calls);
     assert.deepEqual(limited.load, { active: 0, waiting: 0 });
@@ -178,7 +179,7 @@ describe('ButlerClient against the simulator', () => {
   it('close() aborts calls in flight with ABORTED and refuses later calls', async () => {
     sim.options.latencyMs = 1000;
     const call = client.listTasks();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     client.close();
     await rejectsWith(call, 'ABORTED');
     await rejectsWith(client.startAll(), 'ABORTED');

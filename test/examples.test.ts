@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Node, NodeInitializer } from 'node-red';
+import type { Node } from 'node-red';
 import type { ButlerSimulator } from '../sim/simulator';
 import settingsNode from '../nodes/plex-butler-settings';
 import activityNode from '../nodes/plex-butler-activity';
-import { ALL_NODES, FlowNode, helper, sleep, useRuntime } from './red';
+import { ALL_NODES, core, FlowNode, helper, sleep, useRuntime } from './helpers';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
-
-function core(file: string): NodeInitializer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(`@node-red/nodes/core/${file}`) as NodeInitializer;
-}
 
 const NODES = [
   ...ALL_NODES,

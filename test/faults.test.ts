@@ -10,17 +10,16 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import type { Node, NodeMessage } from 'node-red';
+import type { NodeMessage } from 'node-red';
 import { ButlerClient } from '../lib/client';
 import { ButlerError } from '../lib/errors';
 import type { ButlerErrorCode, ButlerErrorInfo } from '../lib/errors';
 import { startSimulator, ButlerSimulator } from '../sim/simulator';
 import { Behaviour, switchServer, SwitchServer } from './fault-servers';
-import { ALL_NODES, FlowNode, helper, Inbox, sleep } from './red';
+import { helper, loadRig, Rig, sleep, startHelperServer, stopHelperServer } from './helpers';
 import { makeCerts, Certs, TlsServer, TrustingClient } from './tls';
 
 type Msg = NodeMessage & Record<string, unknown>;
-type Status = Record<string, unknown>;
 
 /** The budget most rows give the server node; a row may set its own. */
 const TIMEOUT = 1000;
@@ -38,13 +37,6 @@ interface Row {
   budget: number;
   tries: string;
   next: string;
-}
-
-interface Rig {
-  node: Node;
-  ok: Inbox;
-  err: Inbox;
-  statuses: Status[];
 }
 
 interface ServerProps {
@@ -85,14 +77,14 @@ describe('fault matrix (issue 4): time to error, status, msg kept, recovery', fu
   before(async () => {
     const all = await dns.lookup('localhost', { all: true });
     localhostIsLoopback4 = all.length > 0 && all.every((a) => a.address === '127.0.0.1');
-    await (helper.startServer as unknown as () => Promise<void>)();
+    await startHelperServer();
     sim = await startSimulator({ runMs: 60000 });
     certs = makeCerts();
   });
   after(async () => {
     certs.remove();
     await sim.close();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+    await stopHelperServer();
     printTable(rows);
   });
   afterEach(async () => {
@@ -101,24 +93,9 @@ describe('fault matrix (issue 4): time to error, status, msg kept, recovery', fu
     sim.reset();
   });
 
-  async function rig(type: string, server: ServerProps): Promise<Rig> {
-    const flow: FlowNode[] = [
-      { id: 'f1', type: 'tab' },
-      { id: 's1', type: 'plex-butler-server', name: 'Plex', url: server.url, timeout: server.timeout, verifyTls: server.verifyTls !== false },
-      { id: 'n1', z: 'f1', type, name: '', server: 's1', task: 'BackupDatabase', wires: [['ok'], ['err']] },
-      { id: 'ok', z: 'f1', type: 'helper' },
-      { id: 'err', z: 'f1', type: 'helper' },
-    ];
-    await helper.load(ALL_NODES, flow, { s1: { token: sim.token } });
-    const node = helper.getNode('n1');
-    const statuses: Status[] = [];
-    const n = node as Node & { status: (s: Status) => void };
-    const orig = n.status.bind(n);
-    n.status = (s: Status) => {
-      statuses.push(s);
-      orig(s);
-    };
-    return { node, ok: new Inbox(helper.getNode('ok')), err: new Inbox(helper.getNode('err')), statuses };
+  function rig(type: string, server: ServerProps): Promise<Rig> {
+    const props = { url: server.url, timeout: server.timeout, verifyTls: server.verifyTls !== false };
+    return loadRig(type, { server: props, token: sim.token, props: { task: 'BackupDatabase' } });
   }
 
   /** A port whose behaviour the row switches; `healthy` forwards to the simulator. */

@@ -8,7 +8,7 @@ import type { ButlerClient } from '../lib/client';
 import type { ServerNode } from '../nodes/shared';
 import { startSimulator, ButlerSimulator } from '../sim/simulator';
 import { switchServer, SwitchServer } from './fault-servers';
-import { ALL_NODES, FlowNode, helper, Inbox, sleep } from './red';
+import { ALL_NODES, eventually, FlowNode, helper, Inbox, sleep, startHelperServer, stopHelperServer } from './helpers';
 
 type Msg = NodeMessage & Record<string, unknown>;
 
@@ -97,17 +97,6 @@ function resources(): Record<string, number> {
   return out;
 }
 
-/** Polls `check` until it passes or `ms` runs out; returns the last failure message, if any. */
-async function eventually(check: () => string | undefined, ms = 2000): Promise<string | undefined> {
-  const until = Date.now() + ms;
-  let why = check();
-  while (why !== undefined && Date.now() < until) {
-    await sleep(10);
-    why = check();
-  }
-  return why;
-}
-
 function clientOf(id: string): ButlerClient {
   return (helper.getNode(id) as ServerNode).getClient();
 }
@@ -122,12 +111,8 @@ describe('flooding and lifecycle', function () {
     unhandled.push(reason);
   };
 
-  before(async () => {
-    await (helper.startServer as unknown as () => Promise<void>)();
-  });
-  after((cb) => {
-    helper.stopServer(cb);
-  });
+  before(startHelperServer);
+  after(stopHelperServer);
   beforeEach(async () => {
     unhandled.length = 0;
     process.on('unhandledRejection', onUnhandled);

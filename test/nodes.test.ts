@@ -1,46 +1,19 @@
 import assert from 'node:assert/strict';
-import type { Node, NodeMessage } from 'node-red';
+import type { NodeMessage } from 'node-red';
 import { startSimulator, ButlerSimulator, DEFAULT_TASKS } from '../sim/simulator';
 import { absentUrl } from './fault-servers';
-import { ALL_NODES, FlowNode, helper, Inbox, sleep, useRuntime } from './red';
+import { helper, Inbox, loadRig, Rig, sleep, useRuntime } from './helpers';
 
 type Msg = NodeMessage & Record<string, unknown>;
-
-interface Rig {
-  node: Node;
-  ok: Inbox;
-  err: Inbox;
-  statuses: Array<Record<string, unknown>>;
-}
 
 describe('flow nodes in Node-RED', function () {
   let sim: ButlerSimulator;
   useRuntime({ runMs: 500 }, (s) => (sim = s));
 
-  const server = (url: string, extra: Record<string, unknown> = {}): FlowNode => ({ id: 's1', type: 'plex-butler-server', name: 'Plex', url, timeout: 2000, verifyTls: true, ...extra });
-
   /** Loads one node of `type` with both outputs wired to helper nodes (or only output 1). */
-  async function rig(type: string, props: Record<string, unknown> = {}, opts: { errorWired?: boolean; token?: string; serverProps?: Record<string, unknown> } = {}): Promise<Rig> {
-    const errorWired = opts.errorWired ?? true;
-    const flow: FlowNode[] = [
-      { id: 'f1', type: 'tab' },
-      server(sim.url, opts.serverProps),
-      { id: 'n1', z: 'f1', type, name: '', server: 's1', ...props, wires: [['ok'], errorWired ? ['err'] : []] },
-      { id: 'ok', z: 'f1', type: 'helper' },
-      { id: 'err', z: 'f1', type: 'helper' },
-      { id: 'c1', z: 'f1', type: 'catch', scope: ['n1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', z: 'f1', type: 'helper' },
-    ];
-    await helper.load(ALL_NODES, flow, { s1: { token: opts.token ?? sim.token } });
-    const node = helper.getNode('n1');
-    const statuses: Array<Record<string, unknown>> = [];
-    const n = node as Node & { status: (s: Record<string, unknown>) => void };
-    const orig = n.status.bind(n);
-    n.status = (s: Record<string, unknown>) => {
-      statuses.push(s);
-      orig(s);
-    };
-    return { node, ok: new Inbox(helper.getNode('ok')), err: new Inbox(helper.getNode('err')), statuses };
+  function rig(type: string, props: Record<string, unknown> = {}, opts: { errorWired?: boolean; token?: string; serverProps?: Record<string, unknown> } = {}): Promise<Rig> {
+    const server = { url: sim.url, timeout: 2000, verifyTls: true, ...opts.serverProps };
+    return loadRig(type, { server, token: opts.token ?? sim.token, props, errorWired: opts.errorWired, catchNode: true });
   }
 
   describe('plex-butler-tasks', () => {

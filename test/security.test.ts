@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
@@ -14,7 +13,7 @@ import type { Node, NodeMessage } from 'node-red';
 import { ButlerClient, ButlerError, normaliseUrl } from '../lib';
 import { startSimulator, ButlerSimulator, DEFAULT_TASKS } from '../sim/simulator';
 import { absentUrl, switchServer, SwitchServer } from './fault-servers';
-import { ALL_NODES, FlowNode, helper, Inbox, sleep } from './red';
+import { ALL_NODES, eventually, FlowNode, freePort, helper, Inbox, sleep, spyStatus, useHelperServer } from './helpers';
 import { makeCerts, Certs, TlsServer } from './tls';
 
 type Msg = NodeMessage & Record<string, unknown>;
@@ -132,15 +131,7 @@ describe('security', function () {
     });
 
     describe('through Node-RED', () => {
-      before(async () => {
-        await (helper.startServer as unknown as () => Promise<void>)();
-      });
-      after((cb) => {
-        helper.stopServer(cb);
-      });
-      afterEach(async () => {
-        await helper.unload();
-      });
+      useHelperServer();
 
       async function rig(type: string, props: Record<string, unknown>): Promise<(msg: Record<string, unknown>) => Promise<Msg>> {
         const flow: FlowNode[] = [
@@ -213,16 +204,14 @@ describe('security', function () {
     const servers: Array<{ close(): Promise<void> }> = [];
     let certs: Certs;
 
-    before(async () => {
-      await (helper.startServer as unknown as () => Promise<void>)();
+    useHelperServer();
+    before(() => {
       certs = makeCerts();
     });
-    after((cb) => {
+    after(() => {
       certs.remove();
-      helper.stopServer(cb);
     });
     afterEach(async () => {
-      await helper.unload();
       for (const s of servers.splice(0)) await s.close();
     });
 
@@ -276,21 +265,13 @@ describe('security', function () {
       );
       await helper.load(ALL_NODES, flow, creds);
       const statuses: unknown[] = [];
-      for (const n of flow.filter((x) => /^(list|start|stop|all)-/.test(x.id))) {
-        const node = helper.getNode(n.id) as Node & { status: (s: unknown) => void };
-        const orig = node.status.bind(node);
-        node.status = (s: unknown) => {
-          statuses.push(s);
-          orig(s);
-        };
-      }
+      for (const n of flow.filter((x) => /^(list|start|stop|all)-/.test(x.id))) spyStatus(helper.getNode(n.id), statuses);
       const ok = new Inbox(helper.getNode('ok'));
       const err = new Inbox(helper.getNode('err'));
       const caught = new Inbox(helper.getNode('caught'));
       for (const t of targets) (helper.getNode(t.id) as Node).receive(t.msg as Msg);
       const answered = (): number => ok.msgs.length + err.msgs.length + caught.msgs.length;
-      const until = Date.now() + 8000;
-      while (answered() < targets.length && Date.now() < until) await sleep(20);
+      await eventually(() => (answered() < targets.length ? `${answered()} answered` : undefined), 8000, 20);
       assert.equal(answered(), targets.length, 'every msg was answered');
       assert.ok(caught.msgs.length > 0 && ok.msgs.length > 0 && err.msgs.length > 0);
 
@@ -351,19 +332,13 @@ describe('security', function () {
 
   describe('admin endpoints', () => {
     let rec: SwitchServer;
-    before(async () => {
-      await (helper.startServer as unknown as () => Promise<void>)();
-    });
-    after((cb) => {
-      helper.stopServer(cb);
-    });
+    useHelperServer();
     beforeEach(async () => {
       rec = await switchServer(sim.url, { kind: 'canned', answer: { status: 404 } });
       const flow: FlowNode[] = [{ id: 's1', type: 'plex-butler-server', name: '', url: sim.url, timeout: 2000, verifyTls: true }];
       await helper.load(ALL_NODES, flow, { s1: { token: sim.token } });
     });
     afterEach(async () => {
-      await helper.unload();
       await rec.stop();
     });
 
@@ -627,13 +602,3 @@ class RealNodeRed {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { ButlerSimulator, DEFAULT_TASKS, SimTask, startSimulator } from '../sim/simulator';
+import { sleep } from './helpers';
 
 interface Res {
   status: number;
@@ -41,7 +42,6 @@ function call(
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface JsonTask {
   name: string;

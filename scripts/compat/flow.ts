@@ -1,7 +1,9 @@
-// The flow each leg deploys, and the checks it runs against it over HTTP.
-import { isDeepStrictEqual } from 'node:util';
-import { ButlerSimulator, DEFAULT_TASKS } from '../../sim/simulator';
-import { request, sleep } from './proc';
+// The flow each leg deploys (one node of each flow node type, for the editor's dialogs), and the
+// few checks a leg makes through it. What each node answers is the mocha suite's job; a leg only
+// shows that the packed package runs on its Node-RED and Node (one call through a deployed node)
+// and that the token stays out of what the admin API sends back.
+import { DEFAULT_TASKS } from '../../sim/simulator';
+import { request } from './proc';
 
 export const TYPES = ['plex-butler-server', 'plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all'];
 export const HTTP_ROOT = '/api';
@@ -20,13 +22,9 @@ interface Endpoint {
 
 const ENDPOINTS: Endpoint[] = [
   { path: 'tasks', type: 'plex-butler-tasks', server: 'srv' },
-  { path: 'tasks-wrong-token', type: 'plex-butler-tasks', server: 'srv-wrong-token' },
-  { path: 'tasks-no-token', type: 'plex-butler-tasks', server: 'srv-no-token' },
   { path: 'start', type: 'plex-butler-start', server: 'srv', props: { task: '' } },
-  { path: 'start-configured', type: 'plex-butler-start', server: 'srv', props: { task: 'OptimizeDatabase' } },
   { path: 'stop', type: 'plex-butler-stop', server: 'srv', props: { task: '' } },
   { path: 'all', type: 'plex-butler-all', server: 'srv', props: { action: 'msg' } },
-  { path: 'all-stop', type: 'plex-butler-all', server: 'srv', props: { action: 'stop' } },
   { path: 'settings', type: 'plex-butler-settings', server: 'srv' },
 ];
 
@@ -41,8 +39,6 @@ export function buildFlow(simUrl: string, token: string): FlowNode[] {
   const flow: FlowNode[] = [
     { id: TAB, type: 'tab', label: 'compat', disabled: false, info: '' },
     server('srv', 'simulator', { token }),
-    server('srv-wrong-token', 'wrong token', { token: 'not-the-token' }),
-    server('srv-no-token', 'no token'),
   ];
   ENDPOINTS.forEach((e, i) => {
     const y = 40 + i * 60;
@@ -62,14 +58,8 @@ export function buildFlow(simUrl: string, token: string): FlowNode[] {
       { id: id('res'), type: 'http response', z: TAB, name: '', statusCode: '', headers: {}, x: 700, y, wires: [] },
     );
   });
-  // plex-butler-activity has no input: its output lands in global context, GET /activity reads it.
-  flow.push(
-    { id: 'node-activity', type: 'plex-butler-activity', z: TAB, name: '', server: 'srv', maintenanceOnly: true, filter: '', x: 300, y: 600, wires: [['act-store'], []] },
-    { id: 'act-store', type: 'change', z: TAB, name: '', rules: [{ t: 'set', p: 'compatActivity', pt: 'global', to: 'payload', tot: 'msg' }], action: '', property: '', from: '', to: '', reg: false, x: 500, y: 600, wires: [[]] },
-    { id: 'in-activity', type: 'http in', z: TAB, name: '', url: '/activity', method: 'get', upload: false, swaggerDoc: '', x: 100, y: 660, wires: [['act-read']] },
-    { id: 'act-read', type: 'change', z: TAB, name: '', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'compatActivity', tot: 'global' }], action: '', property: '', from: '', to: '', reg: false, x: 300, y: 660, wires: [['act-res']] },
-    { id: 'act-res', type: 'http response', z: TAB, name: '', statusCode: '', headers: {}, x: 500, y: 660, wires: [] },
-  );
+  // plex-butler-activity has no input; it is there for its edit dialog and its stream's close on redeploy.
+  flow.push({ id: 'node-activity', type: 'plex-butler-activity', z: TAB, name: '', server: 'srv', maintenanceOnly: true, filter: '', x: 300, y: 40 + ENDPOINTS.length * 60, wires: [[], []] });
   return flow;
 }
 
@@ -120,109 +110,29 @@ function parse(text: string): unknown {
   }
 }
 
-/** A text body, or an object sent as JSON (http in parses it into msg.payload). */
-type Body = string | Record<string, unknown>;
-
-function post(port: number, endpoint: string, body: Body): ReturnType<typeof request> {
-  return typeof body === 'string'
-    ? request(port, 'POST', `${HTTP_ROOT}/${endpoint}`, { body })
-    : request(port, 'POST', `${HTTP_ROOT}/${endpoint}`, { body: JSON.stringify(body), type: 'application/json' });
-}
-
-/** POSTs `body` to an endpoint; passes when the reply is 200 and its JSON equals `expect`. */
-async function expectResult(port: number, endpoint: string, body: Body, expect: unknown): Promise<string | true> {
-  const r = await post(port, endpoint, body);
+/**
+ * One call through a deployed node: the packed package and its production dependencies run on
+ * this Node (no mocha run covers Node 18 or 22.9), and the stored token reaches the server.
+ */
+export async function smokeCheck(port: number): Promise<string | true> {
+  const r = await request(port, 'POST', `${HTTP_ROOT}/tasks`, { body: 'go' });
   const got = parse(r.text);
-  if (r.status === 200 && isDeepStrictEqual(got, expect)) return true;
-  return `POST ${endpoint} ${JSON.stringify(body)}: ${r.status} ${r.text.slice(0, 300)}; expected 200 ${JSON.stringify(expect)}`;
-}
-
-/** POSTs `body`; passes when output 2 answered with `code` and the msg kept its payload. */
-async function expectError(port: number, endpoint: string, body: Body, code: string): Promise<string | true> {
-  const r = await post(port, endpoint, body);
-  const got = parse(r.text) as { code?: unknown; sentPayload?: unknown; message?: unknown };
-  if (r.status === ERROR_STATUS && got.code === code && isDeepStrictEqual(got.sentPayload, body) && typeof got.message === 'string') return true;
-  return `POST ${endpoint} ${JSON.stringify(body)}: ${r.status} ${r.text.slice(0, 300)}; expected ${ERROR_STATUS} with code ${code} and the payload kept`;
+  return (r.status === 200 && Array.isArray(got) && got.length === DEFAULT_TASKS.length) || `POST ${HTTP_ROOT}/tasks: ${r.status} ${r.text.slice(0, 300)}; expected 200 with the ${DEFAULT_TASKS.length} tasks`;
 }
 
 /** POSTs JSON to one of the package's admin endpoints (what the editor dialog calls). */
-async function admin(port: number, endpoint: string, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown> }> {
+async function admin(port: number, endpoint: string, body: Record<string, unknown>): Promise<{ status: number; text: string; json: Record<string, unknown> }> {
   const r = await request(port, 'POST', `/plex-butler/${endpoint}`, { body: JSON.stringify(body), type: 'application/json' });
   const json = parse(r.text);
-  return { status: r.status, json: typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : { text: r.text } };
+  return { status: r.status, text: r.text, json: typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : { text: r.text } };
 }
 
-/** The nodes beyond the Butler API: settings (read, write, a refused change) and the activity stream. */
-export async function beyondChecks(port: number, sim: ButlerSimulator, checks: Checks): Promise<void> {
-  await checks.run('beyond', 'settings: read', async () => {
-    const r = await post(port, 'settings', 'read');
-    const got = parse(r.text) as { startHour?: unknown; endHour?: unknown; tasks?: unknown };
-    const ok = r.status === 200 && got.startHour === sim.window.startHour && got.endHour === sim.window.endHour && typeof got.tasks === 'object';
-    return ok || `${r.status} ${r.text.slice(0, 300)}; the simulator says ${JSON.stringify(sim.window)}`;
-  });
-  await checks.run('beyond', 'settings: write', async () => {
-    const want = { startHour: sim.window.startHour === 3 ? 4 : 3, endHour: 7 };
-    const r = await post(port, 'settings', want);
-    const got = parse(r.text) as { startHour?: unknown; endHour?: unknown };
-    const ok = r.status === 200 && got.startHour === want.startHour && got.endHour === want.endHour && isDeepStrictEqual(sim.window, want);
-    return ok || `${r.status} ${r.text.slice(0, 300)}; the simulator says ${JSON.stringify(sim.window)}`;
-  });
-  await checks.run('beyond', 'settings: INVALID_SETTING', () => expectError(port, 'settings', { bogus: 1 }, 'INVALID_SETTING'));
-  await checks.run('beyond', 'activity: a started task arrives', async () => {
-    for (let i = 0; sim.openStreams === 0; i++) {
-      if (i > 100) return 'the activity node never opened the event stream';
-      await sleep(50);
-    }
-    const task = 'GenerateChapterThumbs';
-    const started = await post(port, 'start', task);
-    if (started.status !== 200) return `start ${task}: ${started.status}`;
-    let last = '';
-    for (let i = 0; i < 100; i++) {
-      const r = await request(port, 'GET', `${HTTP_ROOT}/activity`);
-      last = r.text;
-      const got = parse(r.text) as { subtitle?: unknown; type?: unknown };
-      if (r.status === 200 && got.subtitle === task && typeof got.type === 'string') return true;
-      await sleep(50);
-    }
-    return `no activity for ${task} within 5 s; last: ${last.slice(0, 200)}`;
-  });
-}
-
-/** The editor's admin endpoints: the stored token is found by node id, a typed one is used as typed. */
-export async function adminChecks(port: number, simUrl: string, checks: Checks): Promise<void> {
-  await checks.run('admin', 'task list with the stored token', async () => {
-    const r = await admin(port, 'tasks', { id: 'srv', token: '__PWRD__' });
-    const tasks = r.json.tasks;
-    return (r.status === 200 && r.json.ok === true && isDeepStrictEqual(tasks, DEFAULT_TASKS)) || `${r.status} ${JSON.stringify(r.json).slice(0, 300)}`;
-  });
-  await checks.run('admin', 'test connection', async () => {
-    const r = await admin(port, 'test', { id: 'srv' });
-    return (r.status === 200 && r.json.ok === true && typeof r.json.version === 'string') || `${r.status} ${JSON.stringify(r.json).slice(0, 300)}`;
-  });
-  await checks.run('admin', 'typed wrong token: UNAUTHORIZED', async () => {
-    const r = await admin(port, 'test', { url: simUrl, token: 'typed-wrong-token' });
-    return (r.status === 200 && r.json.ok === false && r.json.code === 'UNAUTHORIZED') || `${r.status} ${JSON.stringify(r.json).slice(0, 300)}`;
-  });
-}
-
-/** The result and error checks, in an order that gives each a known simulator state. */
-export async function flowChecks(port: number, checks: Checks): Promise<void> {
-  await checks.run('tasks', 'list', () => expectResult(port, 'tasks', 'go', DEFAULT_TASKS));
-
-  await checks.run('start', 'started', () => expectResult(port, 'start', 'BackupDatabase', { task: 'BackupDatabase', action: 'start', result: 'started' }));
-  await checks.run('start', 'already-running', () => expectResult(port, 'start', 'BackupDatabase', { task: 'BackupDatabase', action: 'start', result: 'already-running' }));
-  await checks.run('start', 'task property', () => expectResult(port, 'start-configured', 'CleanOldBundles', { task: 'OptimizeDatabase', action: 'start', result: 'started' }));
-
-  await checks.run('stop', 'stopped', () => expectResult(port, 'stop', 'BackupDatabase', { task: 'BackupDatabase', action: 'stop', result: 'stopped' }));
-  await checks.run('stop', 'not-running', () => expectResult(port, 'stop', 'BackupDatabase', { task: 'BackupDatabase', action: 'stop', result: 'not-running' }));
-
-  await checks.run('all', 'start (msg)', () => expectResult(port, 'all', 'start', { action: 'start', result: 'started' }));
-  await checks.run('all', 'stop (msg)', () => expectResult(port, 'all', 'stop', { action: 'stop', result: 'stopped' }));
-  await checks.run('all', 'stop (property)', () => expectResult(port, 'all-stop', 'start', { action: 'stop', result: 'stopped' }));
-
-  await checks.run('errors', 'server: NOT_CONFIGURED', () => expectError(port, 'tasks-no-token', 'go', 'NOT_CONFIGURED'));
-  await checks.run('errors', 'tasks: UNAUTHORIZED', () => expectError(port, 'tasks-wrong-token', 'go', 'UNAUTHORIZED'));
-  await checks.run('errors', 'start: UNKNOWN_TASK', () => expectError(port, 'start', 'NoSuchTask', 'UNKNOWN_TASK'));
-  await checks.run('errors', 'stop: INVALID_TASK', () => expectError(port, 'stop', '../library/sections', 'INVALID_TASK'));
-  await checks.run('errors', 'all: INVALID_ACTION', () => expectError(port, 'all', 'reboot', 'INVALID_ACTION'));
+/** The editor's admin endpoints use the stored token (`__PWRD__`, by node id) and never send it back. */
+export async function adminSecretChecks(port: number, token: string, checks: Checks): Promise<void> {
+  for (const [endpoint, body] of [['tasks', { id: 'srv', token: '__PWRD__' }], ['test', { id: 'srv' }]] as const) {
+    await checks.run('secrets', `not in the ${endpoint} admin reply`, async () => {
+      const r = await admin(port, endpoint, body);
+      return (r.status === 200 && r.json.ok === true && !r.text.includes(token)) || `${r.status}; token ${r.text.includes(token) ? 'present' : 'absent'}; ${r.text.slice(0, 300)}`;
+    });
+  }
 }

@@ -26,23 +26,21 @@ export interface MochaResult {
   logFile: string;
 }
 
-function count(output: string, word: string): number {
-  const m = new RegExp(`(\\d+) ${word}`).exec(output);
-  return m ? Number(m[1]) : 0;
+/** What mocha's json reporter writes (`--reporter json --reporter-option output=FILE`), as far as read here. */
+interface MochaJson {
+  stats?: { passes?: number; failures?: number; pending?: number };
+  failures?: Array<{ fullTitle?: string; title?: string }>;
 }
 
-/** The titles in mocha's failure list: "  1) suite" and indented lines up to the one ending in ":". */
-function failedTitles(output: string): string[] {
-  const lines = output.slice(Math.max(0, output.search(/\d+ failing/))).split('\n');
-  const titles: string[] = [];
-  lines.forEach((line, i) => {
-    const m = /^ {2}\d+\) (.+)$/.exec(line);
-    if (!m) return;
-    const parts = [m[1].trim()];
-    for (let j = i + 1; j < lines.length && j <= i + 6 && !parts[parts.length - 1].endsWith(':'); j++) parts.push(lines[j].trim());
-    titles.push(parts.join(' › ').replace(/:$/, ''));
-  });
-  return titles;
+/** Reads the json report into `result`; false when mocha wrote none (it crashed or was killed). */
+function readReport(file: string, result: MochaResult): boolean {
+  if (!fs.existsSync(file)) return false;
+  const report = JSON.parse(fs.readFileSync(file, 'utf8')) as MochaJson;
+  result.passing = report.stats?.passes ?? 0;
+  result.failing = report.stats?.failures ?? 0;
+  result.pending = report.stats?.pending ?? 0;
+  result.failures = (report.failures ?? []).map((f) => f.fullTitle ?? f.title ?? '?');
+  return true;
 }
 
 function redVersionAt(fromFile: string): { file: string; version: string } {
@@ -94,18 +92,19 @@ export async function runMocha(mr: MochaRun, browser: boolean, attempt = 1): Pro
       cwd = path.join(dir, 'suite');
       suiteWith(cwd, runtime);
     }
-    const red = redVersionAt(path.join(cwd, 'dist', 'test', 'red.js'));
+    const red = redVersionAt(path.join(cwd, 'dist', 'test', 'helpers.js'));
     result.nodeRed = red.version;
     if (mr.redLine && red.version !== NODE_RED[mr.redLine]) throw new Error(`the tests would load node-red ${red.version} from ${red.file}`);
     const mocha = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
-    const args = browser && !mr.redLine ? [mocha] : [mocha, '--ignore', 'dist/test/browser/**'];
+    const report = result.logFile.replace(/\.log$/, '.json');
+    fs.rmSync(report, { force: true });
+    const args = [mocha, '--reporter', 'json', '--reporter-option', `output=${report}`];
+    if (!browser || mr.redLine) args.push('--ignore', 'dist/test/browser/**');
     const res = await run(node.bin, args, { cwd, env: childEnv(node.bin), log: result.logFile, timeoutMs: 600_000 });
-    result.passing = count(res.output, 'passing');
-    result.failing = count(res.output, 'failing');
-    result.pending = count(res.output, 'pending');
-    result.failures = failedTitles(res.output);
-    result.ok = res.code === 0 && result.passing > 0 && result.failing === 0;
-    if (!result.ok && res.code !== 0 && result.failing === 0) result.error = `mocha exited ${res.code}`;
+    const reported = readReport(report, result);
+    result.ok = reported && res.code === 0 && result.passing > 0 && result.failing === 0;
+    if (!reported) result.error = `mocha exited ${res.code} without a report (${path.relative(root, report)})`;
+    else if (!result.ok && result.failing === 0) result.error = `mocha exited ${res.code}`;
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
   }
