@@ -13,7 +13,9 @@ export type ButlerErrorCode =
   | 'NOT_CONFIGURED'
   | 'QUEUE_FULL'
   | 'INVALID_SETTING'
-  | 'ABORTED';
+  | 'ABORTED'
+  /** A fault of this package, not of the server or the input: please report it. */
+  | 'INTERNAL';
 
 export interface ButlerErrorInfo {
   message: string;
@@ -34,6 +36,11 @@ export class ButlerError extends Error {
     this.code = code;
     if (extra.statusCode !== undefined) this.statusCode = extra.statusCode;
     if (extra.task !== undefined) this.task = extra.task;
+  }
+
+  /** The same error, naming the task it happened to. */
+  withTask(task: string): ButlerError {
+    return new ButlerError(this.code, this.message, { statusCode: this.statusCode, task });
   }
 
   /** Plain object for msg.error. */

@@ -14,7 +14,7 @@ function bad(message: string): ButlerError {
 }
 
 /** The MediaContainer object of a JSON answer; `what` names the answer in errors. */
-function container(body: string, what: string): Record<string, unknown> {
+export function mediaContainer(body: string, what: string): Record<string, unknown> {
   let data: unknown;
   try {
     data = JSON.parse(body);
@@ -28,7 +28,7 @@ function container(body: string, what: string): Record<string, unknown> {
 
 /** Reads ButlerStartHour, ButlerEndHour and ButlerTask<Name> from GET /:/prefs. */
 export function parsePrefs(body: string): ButlerSettings {
-  const list = container(body, 'preferences').Setting;
+  const list = mediaContainer(body, 'preferences').Setting;
   if (!Array.isArray(list)) throw bad('Server sent preferences without a Setting list');
   const out: ButlerSettings = { startHour: NaN, endHour: NaN, tasks: {} };
   for (const s of list as unknown[]) {
@@ -78,7 +78,7 @@ export function settingsQuery(input: unknown, current: ButlerSettings): string {
 
 /** Counts active playback sessions in GET /status/sessions. */
 export function parseSessionCount(body: string): number {
-  const mc = container(body, 'sessions');
+  const mc = mediaContainer(body, 'sessions');
   if (Array.isArray(mc.Metadata)) return mc.Metadata.length;
   const size = Number(mc.size);
   return Number.isFinite(size) && size >= 0 ? size : 0;

@@ -1,4 +1,4 @@
-import { sleep } from '../lib/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ButlerClient, CallOptions } from '../lib/client';
 
 export interface IdleDef {
@@ -22,6 +22,6 @@ export async function busySessions(client: ButlerClient, def: IdleDef, call: Cal
   if (first > 0) return first;
   const grace = graceSeconds(def);
   if (grace === 0) return 0;
-  await sleep(grace * 1000, call.signal);
+  await sleep(grace * 1000, undefined, { signal: call.signal });
   return client.sessionCount(call);
 }

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ButlerClient } from '../lib/client';
-import { ActivityStream } from '../lib/activity';
-import { ActivitySource, ActivityWatcher } from './activity-source';
+import type { StreamTiming } from '../lib/notifications';
+import { NotificationHub, NotificationSource } from './notification-hub';
 import { ButlerError } from '../lib/errors';
 import { cleanToken, TASK_NAME } from '../lib/validate';
 import { registerServerAdmin, toTimeout } from './server-admin';
@@ -19,12 +19,27 @@ interface ServerCreds {
 
 interface ServerNodeImpl extends Node<ServerCreds> {
   getClient: ServerNode['getClient'];
-  watchActivity: ActivitySource['watchActivity'];
+  watchNotifications: NotificationSource['watchNotifications'];
   url: string;
   timeout: number;
   verifyTls: boolean;
 }
 
+
+/** Stream timings from settings.js (`plexButler: {streamSilenceMs, …}`); tests shorten them. */
+function streamTiming(RED: NodeAPI): Partial<StreamTiming> {
+  const section: unknown = (RED.settings as unknown as Record<string, unknown>).plexButler;
+  const own = typeof section === 'object' && section !== null ? (section as Record<string, unknown>) : {};
+  const pick = (key: string): number | undefined => (typeof own[key] === 'number' && (own[key] as number) > 0 ? (own[key] as number) : undefined);
+  const timing: Partial<StreamTiming> = {};
+  const silenceMs = pick('streamSilenceMs');
+  const minBackoffMs = pick('streamMinBackoffMs');
+  const maxBackoffMs = pick('streamMaxBackoffMs');
+  if (silenceMs) timing.silenceMs = silenceMs;
+  if (minBackoffMs) timing.minBackoffMs = minBackoffMs;
+  if (maxBackoffMs) timing.maxBackoffMs = maxBackoffMs;
+  return timing;
+}
 
 /** Node-RED leaves a `${VAR}` it cannot resolve as it was: say which variable is missing. */
 function unsetVariable(value: string, field: string): void {
@@ -62,36 +77,20 @@ export = function register(RED: NodeAPI): void {
       throw problem ?? new ButlerError('NOT_CONFIGURED', 'Plex server node is not configured');
     };
 
-    // One event stream per server node, opened for the first watcher, closed after the last.
-    const watchers = new Set<ActivityWatcher>();
-    let stream: ActivityStream | undefined;
-    this.watchActivity = (watcher) => {
-      watchers.add(watcher);
-      if (problem) {
-        watcher.problem(problem);
-      } else if (!stream) {
-        stream = new ActivityStream({ url: this.url, token, verifyTls: this.verifyTls, timeout: this.timeout, clientId: `node-red-plex-butler-${this.id}` });
-        stream.on('activity', (e) => watchers.forEach((w) => w.activity(e)));
-        stream.on('state', (st, ms) => watchers.forEach((w) => w.state(st, ms)));
-        stream.on('problem', (err) => watchers.forEach((w) => w.problem(err)));
-        stream.start();
-      } else {
-        watcher.state(stream.state);
-      }
-      return () => {
-        watchers.delete(watcher);
-        if (watchers.size === 0 && stream) {
-          stream.close();
-          stream = undefined;
-        }
-      };
+    // One notification stream per server node, opened for the first watcher, closed after the last.
+    const hub = new NotificationHub(
+      (kinds) => this.getClient().notifications(kinds, streamTiming(RED)),
+      (err) => this.error(`plex-butler: a notification watcher failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    this.watchNotifications = (watcher) => {
+      if (!problem) return hub.watch(watcher);
+      watcher.problem(problem);
+      return () => undefined;
     };
 
     this.on('close', (done: () => void) => {
+      hub.close();
       client?.close();
-      stream?.close();
-      stream = undefined;
-      watchers.clear();
       done();
     });
   }

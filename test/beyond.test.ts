@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
-import { ActivityEvent, isMaintenance, parseActivityData } from '../lib/activity';
+import { ActivityEvent, isMaintenance } from '../lib/activity';
+import { readNotifications } from '../lib/notifications';
+
+const parseActivityData = (data: string): ActivityEvent[] => readNotifications('activity', data).activity;
 import { ButlerSimulator, DEFAULT_TASKS, BUTLER_ACTIVITY_TYPE } from '../sim/simulator';
 import settingsNode from '../nodes/plex-butler-settings';
 import activityNode from '../nodes/plex-butler-activity';
@@ -160,7 +163,7 @@ describe('beyond the Butler API', function () {
       await until(() => sim.streamCount === 2 && sim.openStreams === 1, 15000);
       const statuses = spied.map((s) => String(s.text));
       assert.ok(statuses.some((t) => t.startsWith('plex-butler-activity.status.reconnecting')), statuses.join());
-      assert.equal(statuses.at(-1), 'plex-butler-activity.status.connected');
+      assert.equal(statuses.at(-1), 'node-red:common.status.connected');
       await fetch(`${sim.url}/butler/OptimizeDatabase`, { method: 'POST', headers: { 'X-Plex-Token': sim.token } });
       assert.equal(((await ok.nth(0)).payload as ActivityEvent).event, 'started');
     });

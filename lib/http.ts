@@ -1,0 +1,171 @@
+// What every request to one Plex server carries: one axios instance with its agents, the
+// identifying headers and the token (only ever in X-Plex-Token), the TLS setting, and the naming
+// of what went wrong. The Butler calls and the notification stream both go through it.
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import axios, { AxiosInstance, isAxiosError, isCancel } from 'axios';
+import { ButlerError } from './errors';
+import { normaliseUrl } from './validate';
+import { PRODUCT, VERSION } from './net';
+import type { Failure } from './retry';
+
+export interface ServerHttpOptions {
+  url: string;
+  token: string;
+  verifyTls?: boolean;
+  clientId?: string;
+  /** Sockets for calls at once (the stream has its own). */
+  maxSockets: number;
+  /** Largest answer body accepted. */
+  maxBodyBytes: number;
+}
+
+/** A server's answer to a call, body read as text. */
+export interface Answer {
+  status: number;
+  body: string;
+  retryAfter?: string;
+}
+
+/** A server's answer to the stream request, body still flowing. */
+export interface StreamAnswer {
+  status: number;
+  contentType: string;
+  body: Readable;
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'HOSTNAME_MISMATCH',
+  'EPROTO',
+]);
+const TLS_PREFIX = /^(ERR_SSL_|ERR_TLS_|CERT_)/;
+const NAME_NOT_FOUND = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME']);
+
+export function errorCode(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return '';
+}
+
+export function isTlsCode(code: string): boolean {
+  return TLS_CODES.has(code) || TLS_PREFIX.test(code);
+}
+
+export function isNameNotFound(code: string): boolean {
+  return NAME_NOT_FOUND.has(code);
+}
+
+export class ServerHttp {
+  readonly baseUrl: string;
+  private readonly axios: AxiosInstance;
+  private readonly callAgents: { http: http.Agent; https: https.Agent };
+  private readonly streamAgents: { http: http.Agent; https: https.Agent };
+
+  constructor(options: ServerHttpOptions) {
+    this.baseUrl = normaliseUrl(options.url);
+    if (!options.token) throw new ButlerError('NOT_CONFIGURED', 'No Plex token is set: open the plex-butler-server node and enter the server owner\'s token');
+    const rejectUnauthorized = options.verifyTls !== false;
+    // axios sets 60 s keep-alive on each socket; the same value here keeps the agent from setting
+    // it back on every release (8 system calls a request).
+    const pool = { keepAlive: true, keepAliveMsecs: 60000, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo' as const };
+    this.callAgents = { http: new http.Agent(pool), https: new https.Agent({ ...pool, rejectUnauthorized }) };
+    // The stream holds its socket for hours: it must not take one of the calls' sockets.
+    this.streamAgents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false, rejectUnauthorized }) };
+    this.axios = axios.create({
+      baseURL: this.baseUrl,
+      httpAgent: this.callAgents.http,
+      httpsAgent: this.callAgents.https,
+      proxy: false,
+      maxRedirects: 0,
+      maxContentLength: options.maxBodyBytes,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      headers: {
+        Accept: 'application/json',
+        'X-Plex-Token': options.token,
+        'X-Plex-Client-Identifier': options.clientId || randomUUID(),
+        'X-Plex-Product': PRODUCT,
+        'X-Plex-Version': VERSION,
+        'X-Plex-Platform': 'Node.js',
+      },
+    });
+  }
+
+  /** One call; a network failure is thrown as it came (name it with `transportFailure`). */
+  async send(method: string, route: string, signal: AbortSignal): Promise<Answer> {
+    const res = await this.axios.request<string>({ method, url: route, signal });
+    const answer: Answer = { status: res.status, body: typeof res.data === 'string' ? res.data : '' };
+    const retryAfter: unknown = res.headers['retry-after'];
+    if (typeof retryAfter === 'string') answer.retryAfter = retryAfter;
+    return answer;
+  }
+
+  /** A streamed GET for server-sent events; the caller bounds what it reads. */
+  async openStream(route: string, signal: AbortSignal): Promise<StreamAnswer> {
+    try {
+      const res = await this.axios.request<Readable>({
+        method: 'GET',
+        url: route,
+        signal,
+        responseType: 'stream',
+        // The stream lasts for hours: its size is bounded per event by the reader, not in total.
+        maxContentLength: -1,
+        httpAgent: this.streamAgents.http,
+        httpsAgent: this.streamAgents.https,
+        headers: { Accept: 'text/event-stream' },
+      });
+      const type: unknown = res.headers['content-type'];
+      return { status: res.status, contentType: typeof type === 'string' ? type : '', body: res.data };
+    } catch (err) {
+      throw isCancel(err) ? err : this.transportFailure(err).error;
+    }
+  }
+
+  /** Statuses every route treats alike; undefined for 2xx and 404, which the caller reads. */
+  statusError(status: number, retryAfter?: string): ButlerError | undefined {
+    const extra = { statusCode: status };
+    if ((status >= 200 && status < 300) || status === 404) return undefined;
+    if (status === 401) {
+      return new ButlerError('UNAUTHORIZED', 'Plex refused the token (401): enter the server owner\'s token again (a plex.tv password reset changes it)', extra);
+    }
+    if (status === 403) {
+      return new ButlerError('UNAUTHORIZED', 'Plex refused this token for the Butler (403): it must be the server owner\'s token, not a shared user\'s', extra);
+    }
+    if (status === 400) return new ButlerError('BAD_REQUEST', 'Plex rejected the request (400)', extra);
+    if (status >= 500) return new ButlerError('SERVER_ERROR', `Plex server error (${status})${retryAfter ? `, retry after ${retryAfter}` : ''}`, extra);
+    if (status >= 300 && status < 400) {
+      return new ButlerError('BAD_RESPONSE', `${this.baseUrl} redirected (${status}); redirects are not followed so the token stays with the configured address: set the URL to the final address`, extra);
+    }
+    return new ButlerError('BAD_RESPONSE', `Unexpected answer from Plex (${status})`, extra);
+  }
+
+  /** Names a socket-level failure (refused, reset, DNS, TLS, broken or oversized answer). */
+  transportFailure(err: unknown): Failure {
+    const code = errorCode(err);
+    if (isTlsCode(code)) {
+      const error = new ButlerError('TLS', `TLS problem with ${this.baseUrl} (${code}): use the server's plex.direct address, or turn off "Verify TLS certificate" in the server node`);
+      return { error, lasting: true };
+    }
+    if (code === 'ERR_BAD_RESPONSE' && isAxiosError(err)) {
+      // axios raises this code for two things: the body passed maxContentLength (no response
+      // yet), or the connection broke while the body came (the response is attached).
+      if (err.response === undefined) return { error: new ButlerError('BAD_RESPONSE', 'Plex answer too large: refused past the size limit'), lasting: true };
+      return { error: new ButlerError('UNREACHABLE', `Connection to ${this.baseUrl} broke during the answer`) };
+    }
+    const lasting = isNameNotFound(code);
+    const what = lasting ? 'host name not found' : code || 'connection failed';
+    return { error: new ButlerError('UNREACHABLE', `Cannot reach Plex at ${this.baseUrl} (${what})`), lasting };
+  }
+
+  /** Frees every socket. */
+  destroy(): void {
+    for (const agent of [this.callAgents.http, this.callAgents.https, this.streamAgents.http, this.streamAgents.https]) agent.destroy();
+  }
+}

@@ -1,0 +1,250 @@
+// The server's notification stream (server-sent events), kept open: named events, a watchdog
+// for a silent (half-open) connection, capped and jittered reconnects, one report per outage.
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { ButlerError } from './errors';
+import type { ServerHttp, StreamAnswer } from './http';
+import { isObject } from './parse';
+import { ActivityEvent, toActivityEvents } from './activity';
+import { PlayerState, toOffset, toPlayerState } from './sessions';
+
+export type NotificationKind = 'activity' | 'playing';
+export type StreamState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** One PlaySessionStateNotification: a player said where it is. */
+export interface PlayingNotification {
+  sessionKey: string;
+  state: PlayerState;
+  viewOffset: number;
+  ratingKey: string;
+  clientIdentifier: string;
+}
+
+export interface StreamTiming {
+  /** How long to wait for the stream's answer, ms. */
+  connectTimeout: number;
+  /** No byte at all (pings included) for this long means a dead connection, ms. Default 45000. */
+  silenceMs: number;
+  /** First and longest step between reconnects, ms; each wait is half a step to a whole one. */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  /** Largest single event accepted, bytes. Default 256 KiB. */
+  maxEventBytes: number;
+}
+
+export interface StreamEvents {
+  activity: [ActivityEvent];
+  playing: [PlayingNotification];
+  state: [StreamState, number | undefined];
+  /** A lost (or refused) connection, once per outage: the next only after the stream was back. */
+  problem: [ButlerError];
+}
+
+const DEFAULT_TIMING: StreamTiming = { connectTimeout: 10000, silenceMs: 45000, minBackoffMs: 1000, maxBackoffMs: 60000, maxEventBytes: 256 * 1024 };
+const EVENT_END = /\r?\n\r?\n/;
+
+/** Splits one event block into its name and data (the SSE field rules). */
+export function parseEventBlock(block: string): { event: string; data: string } {
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line.startsWith(':')) continue;
+    const i = line.indexOf(':');
+    const field = i < 0 ? line : line.slice(0, i);
+    const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  }
+  return { event, data: data.join('\n') };
+}
+
+function toPlaying(raw: unknown): PlayingNotification | undefined {
+  if (!isObject(raw) || (typeof raw.sessionKey !== 'string' && typeof raw.sessionKey !== 'number')) return undefined;
+  return {
+    sessionKey: String(raw.sessionKey),
+    state: toPlayerState(raw.state),
+    viewOffset: toOffset(raw.viewOffset),
+    ratingKey: String(raw.ratingKey ?? ''),
+    clientIdentifier: String(raw.clientIdentifier ?? ''),
+  };
+}
+
+function asList(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : v === undefined ? [] : [v];
+}
+
+/**
+ * What one event carries, in the bare SSE shape (`{"PlaySessionStateNotification":{…}}`) or the
+ * wrapped websocket shape (`{"NotificationContainer":{…,"PlaySessionStateNotification":[…]}}`).
+ */
+export function readNotifications(event: string, data: string): { activity: ActivityEvent[]; playing: PlayingNotification[] } {
+  const none = { activity: [], playing: [] };
+  if (event !== 'activity' && event !== 'playing' && event !== 'message') return none;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return none;
+  }
+  const body = isObject(parsed) && isObject(parsed.NotificationContainer) ? parsed.NotificationContainer : parsed;
+  if (!isObject(body)) return none;
+  const activity = event === 'playing' ? [] : toActivityEvents('ActivityNotification' in body ? body.ActivityNotification : event === 'activity' ? body : undefined);
+  const playing = event === 'activity' ? [] : asList(body.PlaySessionStateNotification).map(toPlaying).filter((p): p is PlayingNotification => p !== undefined);
+  return { activity, playing };
+}
+
+/** A short description of a non-event answer: its HTML title, or its type. */
+async function describeBody(answer: StreamAnswer): Promise<string> {
+  if (!/html/i.test(answer.contentType)) return answer.contentType ? `"${answer.contentType}"` : 'no content type';
+  let head = '';
+  for await (const chunk of answer.body as AsyncIterable<Buffer | string>) {
+    head += chunk.toString();
+    if (head.length > 4096 || /<\/title>/i.test(head)) break;
+  }
+  answer.body.destroy();
+  const title = /<title[^>]*>([^<]{0,80})/i.exec(head)?.[1]?.trim();
+  return title ? `an HTML page ("${title}")` : 'an HTML page';
+}
+
+export class NotificationStream extends EventEmitter<StreamEvents> {
+  state: StreamState = 'connecting';
+  private readonly timing: StreamTiming;
+  private readonly route: string;
+  private attempt: AbortController | undefined;
+  private body: Readable | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private reported = false;
+  private closed = false;
+
+  constructor(
+    private readonly http: ServerHttp,
+    readonly kinds: readonly NotificationKind[],
+    timing: Partial<StreamTiming> = {},
+  ) {
+    super();
+    this.timing = { ...DEFAULT_TIMING, ...timing };
+    this.route = `/:/eventsource/notifications?filters=${kinds.join(',')}`;
+  }
+
+  start(): void {
+    if (this.closed || this.attempt || this.retryTimer) return;
+    void this.connect();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.endAttempt();
+    this.setState('closed');
+    this.removeAllListeners();
+  }
+
+  private setState(state: StreamState, retryMs?: number): void {
+    this.state = state;
+    this.emit('state', state, retryMs);
+  }
+
+  private async connect(): Promise<void> {
+    this.retryTimer = undefined;
+    const ctrl = new AbortController();
+    this.attempt = ctrl;
+    const timer = setTimeout(() => ctrl.abort('timeout'), this.timing.connectTimeout);
+    let answer: StreamAnswer;
+    try {
+      answer = await this.http.openStream(this.route, ctrl.signal);
+    } catch (err) {
+      const timedOut = ctrl.signal.reason === 'timeout';
+      const error = timedOut ? new ButlerError('TIMEOUT', `No answer from the Plex event stream at ${this.http.baseUrl} within ${this.timing.connectTimeout} ms`) : err;
+      this.fail(ctrl, error instanceof ButlerError ? error : new ButlerError('UNREACHABLE', `Plex event stream at ${this.http.baseUrl} failed`));
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.attempt !== ctrl) {
+      answer.body.destroy();
+      return;
+    }
+    const refusal = await this.refusal(answer);
+    if (refusal) return this.fail(ctrl, refusal);
+    this.failures = 0;
+    this.reported = false;
+    this.setState('connected');
+    this.listen(answer.body, ctrl);
+  }
+
+  /** Why an answer is not an event stream, or undefined when it is one. */
+  private async refusal(answer: StreamAnswer): Promise<ButlerError | undefined> {
+    if (answer.status !== 200) {
+      answer.body.destroy();
+      const known = this.http.statusError(answer.status);
+      return known ?? new ButlerError('BAD_RESPONSE', `No Plex event stream at ${this.http.baseUrl} (${answer.status})`, { statusCode: answer.status });
+    }
+    if (/^text\/event-stream/i.test(answer.contentType)) return undefined;
+    const what = await describeBody(answer).catch(() => 'an unreadable answer');
+    return new ButlerError('BAD_RESPONSE', `${this.http.baseUrl} answered the event stream with ${what}, not events: check the URL (a proxy login page?)`, { statusCode: 200 });
+  }
+
+  private listen(body: Readable, ctrl: AbortController): void {
+    this.body = body;
+    body.setEncoding('utf8');
+    let pending = '';
+    this.watchSilence(ctrl);
+    body.on('data', (chunk: string) => {
+      this.watchSilence(ctrl);
+      const blocks = (pending + chunk).split(EVENT_END);
+      pending = blocks.pop() ?? '';
+      if (pending.length > this.timing.maxEventBytes || blocks.some((b) => b.length > this.timing.maxEventBytes)) {
+        this.fail(ctrl, new ButlerError('BAD_RESPONSE', `Plex event stream sent an event over ${this.timing.maxEventBytes} bytes`));
+        return;
+      }
+      for (const block of blocks) this.dispatch(block);
+    });
+    body.on('error', (err: unknown) => this.fail(ctrl, err instanceof ButlerError ? err : this.http.transportFailure(err).error));
+    body.on('close', () => this.fail(ctrl, new ButlerError('UNREACHABLE', `Plex event stream at ${this.http.baseUrl} closed`)));
+  }
+
+  private dispatch(block: string): void {
+    const { event, data } = parseEventBlock(block);
+    if (data === '') return;
+    const found = readNotifications(event, data);
+    for (const a of found.activity) this.emit('activity', a);
+    for (const p of found.playing) this.emit('playing', p);
+  }
+
+  /** (Re)arms the dead-connection watchdog: every byte counts as life. */
+  private watchSilence(ctrl: AbortController): void {
+    clearTimeout(this.silenceTimer);
+    const ms = this.timing.silenceMs;
+    this.silenceTimer = setTimeout(() => {
+      this.fail(ctrl, new ButlerError('UNREACHABLE', `Plex event stream at ${this.http.baseUrl} sent nothing for ${Math.round(ms / 1000)} s: the connection is presumed dead`));
+    }, ms);
+  }
+
+  private endAttempt(): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = undefined;
+    this.attempt?.abort('closed');
+    this.attempt = undefined;
+    this.body?.destroy();
+    this.body = undefined;
+  }
+
+  /** Ends the current attempt (once), reports the first failure of an outage, plans the next try. */
+  private fail(ctrl: AbortController, err: ButlerError): void {
+    if (this.closed || this.attempt !== ctrl) return;
+    this.endAttempt();
+    if (!this.reported) {
+      this.reported = true;
+      this.emit('problem', err);
+      if (this.closed) return;
+    }
+    const step = Math.min(this.timing.maxBackoffMs, this.timing.minBackoffMs * 2 ** this.failures);
+    this.failures++;
+    const wait = Math.round(step / 2 + Math.random() * (step / 2));
+    this.setState('reconnecting', wait);
+    this.retryTimer = setTimeout(() => void this.connect(), wait);
+  }
+}

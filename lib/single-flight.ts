@@ -1,0 +1,94 @@
+// Identical calls in flight at the same time share one run of the work.
+import { ButlerError } from './errors';
+
+/** Why a shared run's controller was aborted: every caller left. */
+export const ALL_CALLERS_LEFT = 'cancelled';
+
+interface Flight<T> {
+  promise: Promise<T>;
+  ctrl: AbortController;
+  deadline: number;
+  callers: number;
+}
+
+export interface JoinOptions {
+  /** Ends this caller's wait (not the shared run, unless it was the last caller) with ABORTED. */
+  signal?: AbortSignal;
+  /** This caller's own deadline; a caller who must stop before the run's gets its own TIMEOUT. */
+  deadline: number;
+  /** The error for a caller whose deadline passes first. */
+  timeout: () => ButlerError;
+}
+
+/**
+ * Shares one run per key among the callers that arrive while it runs. Each caller may stop
+ * waiting on its own; when the last one has gone, the run's signal is aborted and the key is
+ * free again, so later callers start afresh instead of joining a cancelled run.
+ */
+export class SingleFlight<T> {
+  private readonly flights = new Map<string, Flight<T>>();
+
+  /** Runs `work` for `key`, or joins the run already under way. */
+  run(key: string, options: JoinOptions, work: (signal: AbortSignal, deadline: number) => Promise<T>): Promise<T> {
+    const flight = this.flights.get(key) ?? this.start(key, options.deadline, work);
+    flight.callers++;
+    const early = options.deadline < flight.deadline;
+    if (!options.signal && !early) return flight.promise;
+    return this.wait(key, flight, options, early);
+  }
+
+  /** Runs in flight now. */
+  get size(): number {
+    return this.flights.size;
+  }
+
+  private start(key: string, deadline: number, work: (signal: AbortSignal, deadline: number) => Promise<T>): Flight<T> {
+    const ctrl = new AbortController();
+    const flight: Flight<T> = { promise: work(ctrl.signal, deadline), ctrl, deadline, callers: 0 };
+    const forget = (): void => {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    };
+    flight.promise.then(forget, forget);
+    this.flights.set(key, flight);
+    return flight;
+  }
+
+  private leave(key: string, flight: Flight<T>): void {
+    if (--flight.callers > 0) return;
+    if (this.flights.get(key) === flight) this.flights.delete(key);
+    flight.ctrl.abort(ALL_CALLERS_LEFT);
+  }
+
+  /** One caller's wait, ended early by its signal or its own deadline. */
+  private wait(key: string, flight: Flight<T>, options: JoinOptions, early: boolean): Promise<T> {
+    const { signal } = options;
+    if (signal?.aborted) {
+      this.leave(key, flight);
+      return Promise.reject(new ButlerError('ABORTED', 'Request cancelled'));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const stop = (err: ButlerError): void => {
+        cleanup();
+        this.leave(key, flight);
+        reject(err);
+      };
+      const onAbort = (): void => stop(new ButlerError('ABORTED', 'Request cancelled: the node was closed'));
+      const timer = early ? setTimeout(() => stop(options.timeout()), Math.max(0, options.deadline - Date.now())) : undefined;
+      const cleanup = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      flight.promise.then(
+        (value) => {
+          cleanup();
+          resolve(value);
+        },
+        (err: unknown) => {
+          cleanup();
+          reject(err);
+        },
+      );
+    });
+  }
+}

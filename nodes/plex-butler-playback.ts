@@ -1,0 +1,87 @@
+import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { PlaybackSnapshot, PlaybackWatch } from '../lib/playback';
+import { asButlerError, errorOutputWired, findServer, FlowNodeDef, ServerNode } from './shared';
+import { NotificationSource } from './notification-hub';
+import { streamReporter } from './stream-status';
+
+interface PlaybackDef extends FlowNodeDef {
+  idleGrace?: number | string;
+  countPaused?: boolean;
+}
+
+type PlaybackServer = ServerNode & NotificationSource;
+
+/** Seconds from the node's setting; empty or bad values give the default of 60. */
+function graceMs(value: unknown): number {
+  const n = value === '' || value === undefined ? NaN : Number(value);
+  return (Number.isFinite(n) && n >= 0 ? n : 60) * 1000;
+}
+
+function stateStatus(RED: NodeAPI, snap: PlaybackSnapshot | undefined): NodeStatus {
+  if (!snap) return { fill: 'grey', shape: 'ring', text: 'node-red:common.status.connecting' };
+  if (snap.state === 'idle') return { fill: 'green', shape: 'dot', text: 'plex-butler-playback.status.idle' };
+  return { fill: 'blue', shape: 'dot', text: RED._('plex-butler-playback.status.busy', { count: snap.sessions }) };
+}
+
+export = function register(RED: NodeAPI): void {
+  function PlexButlerPlayback(this: Node, config: PlaybackDef): void {
+    RED.nodes.createNode(this, config);
+    let watch: PlaybackWatch | undefined;
+    const report = streamReporter(RED, this, config, 'plex-butler-playback', () => stateStatus(RED, watch?.current));
+    let unsubscribe: (() => void) | undefined;
+    let streamUp = true;
+    let setupError: unknown;
+    try {
+      const server = findServer<PlaybackServer>(RED, config.server, 'watchNotifications');
+      const client = server.getClient();
+      watch = new PlaybackWatch(() => client.sessions(), { idleGraceMs: graceMs(config.idleGrace), countPaused: config.countPaused !== false });
+      watch.on('change', (snap, initial) => {
+        this.send([{ topic: snap.state, payload: initial ? { ...snap, initial: true } : { ...snap } } as NodeMessage, null]);
+        if (streamUp) this.status(stateStatus(RED, snap));
+      });
+      // A failed read during an outage says nothing new: the lost stream was reported already.
+      watch.on('problem', (err) => {
+        if (streamUp) report.problem(err);
+      });
+      const tracked = watch;
+      this.status(stateStatus(RED, undefined));
+      unsubscribe = server.watchNotifications({
+        kinds: ['playing'],
+        playing: (note) => tracked.notify(note),
+        state: (state, retryMs) => {
+          streamUp = state === 'connected';
+          // Connected (first time or again): sessionKeys may have been reset, read afresh.
+          if (streamUp) tracked.reset();
+          report.state(state, retryMs);
+        },
+        problem: (err) => report.problem(err),
+      });
+      tracked.reset();
+    } catch (err) {
+      setupError = err;
+      report.problem(err);
+    }
+
+    this.on('input', (msg: NodeMessageInFlow, send, done) => {
+      const failed = (err: unknown): void => {
+        const error = asButlerError(err);
+        if (!errorOutputWired(config)) return done(error);
+        send([null, Object.assign(msg, { error: error.toJSON() })]);
+        done();
+      };
+      if (!watch) return failed(setupError);
+      watch.refresh().then((snap) => {
+        send([Object.assign(msg, { topic: snap.state, payload: { ...snap } }), null]);
+        done();
+      }, failed);
+    });
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      unsubscribe?.();
+      watch?.close();
+      this.status({});
+      done();
+    });
+  }
+  RED.nodes.registerType('plex-butler-playback', PlexButlerPlayback);
+};

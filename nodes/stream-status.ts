@@ -1,0 +1,37 @@
+// Status and error reports of the nodes that follow the notification stream (activity, playback).
+import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
+import type { StreamState } from '../lib/notifications';
+import { asButlerError, errorOutputWired, FlowNodeDef } from './shared';
+
+export interface StreamReporter {
+  state(state: StreamState, retryMs?: number): void;
+  /** A lost connection (once per outage) or a failed read: output 2, or Catch when it is not wired. */
+  problem(err: unknown): void;
+}
+
+/** `connected` gives the status to show while the stream is up (default: "connected"). */
+export function streamReporter(RED: NodeAPI, node: Node, config: FlowNodeDef, type: string, connected?: () => NodeStatus): StreamReporter {
+  const errorWired = errorOutputWired(config);
+  let lastCode = '';
+  return {
+    state(state, retryMs) {
+      if (state === 'connected') {
+        lastCode = '';
+        node.status(connected ? connected() : { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' });
+      } else if (state === 'reconnecting') {
+        const seconds = Math.max(1, Math.round((retryMs ?? 0) / 1000));
+        node.status({ fill: 'yellow', shape: 'ring', text: RED._(`${type}.status.reconnecting`, { code: lastCode, seconds }) });
+      } else if (state === 'connecting') {
+        node.status({ fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' });
+      }
+    },
+    problem(err) {
+      const error = asButlerError(err);
+      lastCode = error.code;
+      const msg = { topic: 'error', payload: null, error: error.toJSON() } as NodeMessage;
+      if (errorWired) node.send([null, msg]);
+      else node.error(error, msg);
+      node.status({ fill: 'red', shape: 'ring', text: error.code });
+    },
+  };
+}
