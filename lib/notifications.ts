@@ -169,8 +169,6 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
     }
     const refusal = await this.refusal(answer);
     if (refusal) return this.fail(ctrl, refusal);
-    this.failures = 0;
-    this.reported = false;
     this.setState('connected');
     this.listen(answer.body, ctrl);
   }
@@ -193,6 +191,9 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
     let pending = '';
     this.watchSilence(ctrl);
     body.on('data', (chunk: string) => {
+      // Restored only once bytes flow: a server that accepts and then says nothing is still out.
+      this.failures = 0;
+      this.reported = false;
       this.watchSilence(ctrl);
       const blocks = (pending + chunk).split(EVENT_END);
       pending = blocks.pop() ?? '';
@@ -224,12 +225,14 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
   }
 
   private endAttempt(): void {
+    const { attempt, body } = this;
+    // Cleared first: aborting makes the body emit errors synchronously, which must find no attempt.
+    this.attempt = undefined;
+    this.body = undefined;
     clearTimeout(this.silenceTimer);
     this.silenceTimer = undefined;
-    this.attempt?.abort('closed');
-    this.attempt = undefined;
-    this.body?.destroy();
-    this.body = undefined;
+    attempt?.abort('closed');
+    body?.destroy();
   }
 
   /** Ends the current attempt (once), reports the first failure of an outage, plans the next try. */

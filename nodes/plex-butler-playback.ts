@@ -49,9 +49,9 @@ export = function register(RED: NodeAPI): void {
         kinds: ['playing'],
         playing: (note) => tracked.notify(note),
         state: (state, retryMs) => {
-          streamUp = state === 'connected';
-          // Connected (first time or again): sessionKeys may have been reset, read afresh.
-          if (streamUp) tracked.reset();
+          // Back after an outage: sessionKeys may have been reset (PMS restarted), read afresh.
+          if (state === 'connected' && !streamUp) tracked.reset();
+          streamUp = state === 'connected' || (streamUp && state === 'connecting');
           report.state(state, retryMs);
         },
         problem: (err) => report.problem(err),
