@@ -1,6 +1,6 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { checkAction } from '../lib/validate';
-import { FlowNodeDef, msgString, cachedText, setupFlowNode } from './shared';
+import { FlowNodeDef, msgString, setupFlowNode } from './shared';
 import { busySessions, IdleDef } from './idle';
 
 interface AllNodeDef extends FlowNodeDef, IdleDef {
@@ -18,20 +18,19 @@ function pickAction(configured: string | undefined, msg: NodeMessageInFlow): unk
 export = function register(RED: NodeAPI): void {
   function PlexButlerAll(this: Node, config: AllNodeDef): void {
     RED.nodes.createNode(this, config);
-    const text = cachedText(RED);
     setupFlowNode(RED, this, config, {
-      busy: () => text('plex-butler-all.status.busy'),
-      work: async (client, msg, call) => {
-        const action = checkAction(pickAction(config.action, msg));
+      parse: (msg) => checkAction(pickAction(config.action, msg)),
+      busy: () => 'plex-butler-all.status.busy',
+      work: async (client, action, _msg, call) => {
         // Holding back applies to starts only: stopping maintenance is always allowed.
         if (action === 'start') {
           const sessions = await busySessions(client, config, call);
           if (sessions > 0) {
-            return { payload: { action, result: 'skipped', reason: 'playback', sessions }, status: text('plex-butler-all.status.skipped', { sessions }) };
+            return { payload: { action, result: 'skipped', reason: 'playback', sessions }, status: RED._('plex-butler-all.status.skipped', { sessions }) };
           }
         }
         const result = await client.runAll(action, call);
-        return { payload: result, status: text(`plex-butler-all.status.${result.result}`) };
+        return { payload: result, status: `plex-butler-all.status.${result.result}` };
       },
     });
   }

@@ -1,15 +1,15 @@
 import type { NodeAPI, Node } from 'node-red';
-import { FlowNodeDef, cachedText, setupFlowNode } from './shared';
+import { FlowNodeDef, setupFlowNode } from './shared';
 
 export = function register(RED: NodeAPI): void {
   function PlexButlerTasks(this: Node, config: FlowNodeDef): void {
     RED.nodes.createNode(this, config);
-    const text = cachedText(RED);
     setupFlowNode(RED, this, config, {
-      busy: () => text('plex-butler-tasks.status.listing'),
-      work: async (client, _msg, call) => {
+      parse: () => undefined,
+      busy: () => 'plex-butler-tasks.status.listing',
+      work: async (client, _input, _msg, call) => {
         const tasks = await client.listTasks(call);
-        return { payload: tasks, status: text('plex-butler-tasks.status.listed', { count: tasks.length }) };
+        return { payload: tasks, status: RED._('plex-butler-tasks.status.listed', { count: tasks.length }) };
       },
     });
   }

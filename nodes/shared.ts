@@ -13,50 +13,27 @@ export interface FlowNodeDef extends NodeDef {
   wires?: string[][];
 }
 
-export type Translate = (key: string, params?: Record<string, string | number>) => string;
-
-const MARK = '\u0001';
-
-/**
- * RED._ costs ~100 µs a call: translate each template once, then fill in string values for every
- * msg. Numbers may pick a plural form, so they are passed for real and are part of the cache key.
- */
-export function cachedText(RED: NodeAPI): Translate {
-  const cache = new Map<string, string>();
-  return (key, params = {}) => {
-    const names = Object.keys(params);
-    const strings = names.filter((n) => typeof params[n] === 'string');
-    const id = [key, ...names.map((n) => (typeof params[n] === 'string' ? n : `${n}=${params[n]}`))].join('\u0000');
-    let template = cache.get(id);
-    if (template === undefined) {
-      const args: Record<string, string | number> = { ...params };
-      strings.forEach((n, i) => (args[n] = `${MARK}${i}${MARK}`));
-      template = RED._(key, args);
-      if (cache.size < 500) cache.set(id, template);
-    }
-    let out = template;
-    strings.forEach((n, i) => (out = out.split(`${MARK}${i}${MARK}`).join(String(params[n]))));
-    return out;
-  };
-}
-
 /** What a flow node's work returns: the new payload and the status text to show. */
 export interface Outcome {
   payload: unknown;
   status: string;
 }
 
-export type Work = (client: ButlerClient, msg: NodeMessageInFlow, call: CallOptions) => Promise<Outcome>;
-
-export interface FlowNodeSetup {
-  /** Status text while a request runs. */
-  busy: (msg: NodeMessageInFlow) => string;
-  work: Work;
+/**
+ * The work of one flow node. `parse` reads and checks what a msg asks for (throwing INVALID_*
+ * before anything is sent), once per msg; `busy` and `work` get its result.
+ */
+export interface FlowNodeSetup<T> {
+  parse: (msg: NodeMessageInFlow) => T;
+  /** Status text while a request runs: a catalog key, or a text RED._ filled in. */
+  busy: (input: T) => string;
+  work: (client: ButlerClient, input: T, msg: NodeMessageInFlow, call: CallOptions) => Promise<Outcome>;
 }
 
+/** A ButlerError as it is; anything else is a fault of ours, not the server's. */
 export function asButlerError(err: unknown): ButlerError {
   if (err instanceof ButlerError) return err;
-  return new ButlerError('BAD_RESPONSE', err instanceof Error ? err.message : String(err));
+  return new ButlerError('INTERNAL', `Internal error in plex-butler: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** The server node a flow node points at, when it offers `method`; else NOT_CONFIGURED. */
@@ -78,64 +55,58 @@ export function errorOutputWired(config: FlowNodeDef): boolean {
   return Array.isArray(config.wires) && Array.isArray(config.wires[1]) && config.wires[1].length > 0;
 }
 
+type Send = (m: Array<NodeMessageInFlow | null>) => void;
+
 /**
  * Wires the input and close handlers every flow node shares: status, output 1 for results,
  * output 2 (or done(err) when it is not wired) for errors, abort on close.
  * Every msg gets exactly one done(): on close, pending msgs end with a plain done() and send nothing.
  */
-export function setupFlowNode(RED: NodeAPI, node: Node, config: FlowNodeDef, setup: FlowNodeSetup): void {
+export function setupFlowNode<T>(RED: NodeAPI, node: Node, config: FlowNodeDef, setup: FlowNodeSetup<T>): void {
   const errorWired = errorOutputWired(config);
   const pending = new Set<AbortController>();
   let closing = false;
 
-  const status = (s: { fill?: 'red' | 'green' | 'blue'; shape?: 'dot' | 'ring'; text?: string }): void => {
-    if (!closing) node.status(s);
-  };
-
-  async function handle(msg: NodeMessageInFlow, send: (m: Array<NodeMessageInFlow | null>) => void, done: (err?: Error) => void, signal: AbortSignal): Promise<void> {
-    let result: { outcome: Outcome } | { error: ButlerError };
+  async function outcome(msg: NodeMessageInFlow, signal: AbortSignal): Promise<Outcome | ButlerError> {
     try {
-      status({ fill: 'blue', shape: 'dot', text: setup.busy(msg) });
-      result = { outcome: await setup.work(serverClient(RED, config.server), msg, { signal }) };
+      const input = setup.parse(msg);
+      node.status({ fill: 'blue', shape: 'dot', text: setup.busy(input) });
+      return await setup.work(serverClient(RED, config.server), input, msg, { signal });
     } catch (err) {
-      result = { error: asButlerError(err) };
+      return asButlerError(err);
     }
-    if (closing) {
-      done();
-      return;
-    }
-    if ('outcome' in result) {
-      msg.payload = result.outcome.payload;
-      status({ fill: 'green', shape: 'dot', text: result.outcome.status });
+  }
+
+  function finish(msg: NodeMessageInFlow, result: Outcome | ButlerError, send: Send, done: (err?: Error) => void): void {
+    if (closing) return done();
+    if (!(result instanceof ButlerError)) {
+      msg.payload = result.payload;
+      node.status({ fill: 'green', shape: 'dot', text: result.status });
       send([msg, null]);
-      done();
-      return;
+      return done();
     }
-    const error = result.error;
-    status({ fill: 'red', shape: 'ring', text: error.code });
-    if (errorWired) {
-      (msg as NodeMessageInFlow & { error: unknown }).error = error.toJSON();
-      send([null, msg]);
-      done();
-    } else {
-      done(error);
-    }
+    node.status({ fill: 'red', shape: 'ring', text: result.code });
+    if (!errorWired) return done(result);
+    (msg as NodeMessageInFlow & { error: unknown }).error = result.toJSON();
+    send([null, msg]);
+    done();
   }
 
   node.on('input', (msg, send, done) => {
     const ctrl = new AbortController();
     pending.add(ctrl);
-    let finished = false;
-    const once = (err?: Error): void => {
-      if (finished) return;
-      finished = true;
+    let ended = false;
+    const end = (err?: Error): void => {
+      if (ended) return;
+      ended = true;
       if (err) done(err);
       else done();
     };
-    handle(msg, send, once, ctrl.signal)
+    outcome(msg, ctrl.signal)
+      .then((result) => finish(msg, result, send, end))
       // Only a throw from send() or done() lands here: end the msg if it is not yet ended, else log.
       .catch((err: unknown) => {
-        if (!finished) once(asButlerError(err));
+        if (!ended) end(asButlerError(err));
         else node.error(`plex-butler: ${err instanceof Error ? err.message : String(err)}`);
       })
       .finally(() => pending.delete(ctrl));

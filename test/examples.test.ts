@@ -5,6 +5,7 @@ import type { Node } from 'node-red';
 import type { ButlerSimulator } from '../sim/simulator';
 import settingsNode from '../nodes/plex-butler-settings';
 import activityNode from '../nodes/plex-butler-activity';
+import playbackNode from '../nodes/plex-butler-playback';
 import { ALL_NODES, core, FlowNode, helper, sleep, useRuntime } from './helpers';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -13,6 +14,7 @@ const NODES = [
   ...ALL_NODES,
   settingsNode,
   activityNode,
+  playbackNode,
   core('common/20-inject'),
   core('common/21-debug'),
   core('common/90-comment'),

@@ -283,24 +283,3 @@ describe('flow nodes in Node-RED', function () {
   });
 });
 
-describe('status texts', () => {
-  it('are translated once per template and filled in per msg, plurals kept', async () => {
-    const { cachedText } = await import('../nodes/shared');
-    let calls = 0;
-    const fake = {
-      _: (key: string, p: Record<string, string | number> = {}) => {
-        calls++;
-        if (key === 'started') return `started ${p.task}`;
-        return p.count === 1 ? '1 task' : `${p.count} tasks`;
-      },
-    } as unknown as import('node-red').NodeAPI;
-    const text = cachedText(fake);
-    assert.equal(text('started', { task: 'BackupDatabase' }), 'started BackupDatabase');
-    assert.equal(text('started', { task: 'Optimize$1Database' }), 'started Optimize$1Database');
-    assert.equal(calls, 1);
-    assert.equal(text('listed', { count: 1 }), '1 task');
-    assert.equal(text('listed', { count: 14 }), '14 tasks');
-    assert.equal(text('listed', { count: 14 }), '14 tasks');
-    assert.equal(calls, 3);
-  });
-});

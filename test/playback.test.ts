@@ -1,7 +1,9 @@
 // plex-butler-playback and the shared notification stream, against the simulator and misbehaving
 // servers on 127.0.0.1.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { NodeMessage } from 'node-red';
 import type { ButlerSimulator } from '../sim/simulator';
@@ -9,7 +11,9 @@ import type { PlaybackSnapshot } from '../lib/playback';
 import type { ActivityEvent } from '../lib/activity';
 import playbackNode from '../nodes/plex-butler-playback';
 import activityNode from '../nodes/plex-butler-activity';
-import { ALL_NODES, FlowNode, helper, Inbox, sleep, spyStatus, until, useRuntime } from './helpers';
+import { ALL_NODES, core, FlowNode, helper, Inbox, sleep, spyStatus, until, useRuntime } from './helpers';
+
+const [switchNode, debugNode, injectNode, commentNode] = ['function/10-switch', 'common/21-debug', 'common/20-inject', 'common/90-comment'].map(core);
 
 const NODES = [...ALL_NODES, playbackNode, activityNode];
 type Msg = NodeMessage & { payload: PlaybackSnapshot & { initial?: boolean }; error?: { code: string; message: string } };
@@ -204,6 +208,24 @@ describe('plex-butler-playback and the notification stream', function () {
     assert.match(String(msg.error?.message), /HTML page \("Proxy login"\)/);
     await sleep(400);
     assert.equal(a1.err.msgs.length, 1, 'reported once while it keeps trying');
+  });
+
+  it('the example "Pause maintenance during playback" stops all on play and starts again when idle', async () => {
+    const file = path.join(__dirname, '..', '..', 'examples', 'Pause maintenance during playback.json');
+    const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
+    const flow = [{ id: 'tab', type: 'tab' }, ...nodes.map((n) => (n.type === 'plex-butler-server' ? { ...n, url: sim.url } : { ...n, z: 'tab', ...(n.type === 'plex-butler-playback' ? { idleGrace: 0.3 } : {}) }))];
+    const server = nodes.find((n) => n.type === 'plex-butler-server');
+    assert.ok(server);
+    await helper.load([...NODES, switchNode, debugNode, injectNode, commentNode], flow, { [server.id]: { token: sim.token } });
+    await until(() => sim.openStreams === 1);
+    await sleep(1100);
+    const butler = (method: string): number => sim.requests.filter((r) => r.method === method && r.url === '/butler').length;
+    assert.equal(butler('POST'), 0, 'the idle state at deploy starts nothing');
+    const key = sim.play();
+    await until(() => butler('DELETE') === 1, 3000);
+    sim.stopPlayback(key);
+    await until(() => butler('POST') === 1, 4000);
+    assert.equal(butler('DELETE'), 1);
   });
 
   describe('misbehaving servers', () => {
