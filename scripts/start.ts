@@ -15,16 +15,17 @@ function write(file: string, text: string, keep = false): void {
   fs.writeFileSync(full, text);
 }
 
-/** The demo flow: one of each node, fired by inject nodes, results and errors to debug. */
-function demoFlow(): unknown[] {
-  const z = 'demo-tab';
-  const inject = (id: string, name: string, x: number, y: number, wire: string, extra: Record<string, unknown> = {}) => ({
-    id, type: 'inject', z, name, props: [{ p: 'payload' }], payload: '', payloadType: 'str', repeat: '', once: false, x, y, wires: [[wire]], ...extra,
-  });
-  const debug = (id: string, name: string, x: number, y: number) => ({ id, type: 'debug', z, name, active: true, tosidebar: true, complete: 'true', targetType: 'full', x, y, wires: [] });
+type FlowNode = Record<string, unknown>;
+
+const z = 'demo-tab';
+const debug = (id: string, name: string, x: number, y: number, complete = 'true'): FlowNode => ({ id, type: 'debug', z, name, active: true, tosidebar: true, complete, targetType: complete === 'true' ? 'full' : 'msg', x, y, wires: [] });
+const inject = (id: string, name: string, x: number, y: number, wire: string, extra: FlowNode = {}): FlowNode => ({
+  id, type: 'inject', z, name, props: [{ p: 'payload' }], payload: '', payloadType: 'str', repeat: '', once: false, x, y, wires: [[wire]], ...extra,
+});
+
+/** The Butler calls: one of each node, fired by inject nodes, results and errors to debug. */
+function butlerRows(): FlowNode[] {
   return [
-    { id: z, type: 'tab', label: 'Plex Butler demo', info: 'Press the inject buttons. Results go to the debug sidebar; errors too (output 2).' },
-    { id: 'demo-server', type: 'plex-butler-server', name: 'Plex', url: '${PLEX_URL}', timeout: 10000, verifyTls: true },
     { id: 'demo-comment', type: 'comment', z, name: 'Plex Butler demo: press a button, watch the debug sidebar', info: '', x: 260, y: 40, wires: [] },
     inject('demo-i1', 'list tasks', 130, 100, 'demo-tasks'),
     { id: 'demo-tasks', type: 'plex-butler-tasks', z, name: '', server: 'demo-server', x: 340, y: 100, wires: [['demo-ok'], ['demo-err']] },
@@ -39,6 +40,50 @@ function demoFlow(): unknown[] {
     debug('demo-ok', 'result', 590, 160),
     debug('demo-err', 'error', 590, 280),
   ];
+}
+
+/** A button that POSTs to the simulator's playback controls (only in simulator mode). */
+function simButton(id: string, name: string, y: number, path: string): FlowNode[] {
+  return [
+    { id, type: 'inject', z, name, props: [{ p: 'url', v: `$env('PLEX_URL') & '${path}'`, vt: 'jsonata' }], repeat: '', once: false, x: 160, y, wires: [[`${id}-req`]] },
+    { id: `${id}-req`, type: 'http request', z, name: 'simulator control', method: 'POST', ret: 'obj', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 390, y, wires: [[]] },
+  ];
+}
+
+/** Playback drives maintenance: busy stops all, idle (after 10 s) starts the due tasks again. */
+function playbackRows(simulated: boolean): FlowNode[] {
+  const buttons = simulated
+    ? [...simButton('demo-play', 'someone presses play', 520, '/__sim/play?user=demo&title=Demo%20film'), ...simButton('demo-halt', 'playback stops', 580, '/__sim/stop')]
+    : [];
+  return [
+    { id: 'demo-comment2', type: 'comment', z, name: 'Playback drives maintenance: press play, watch the Butler stop; stop, and it starts again 10 s later', info: '', x: 400, y: 460, wires: [] },
+    ...buttons,
+    { id: 'demo-playback', type: 'plex-butler-playback', z, name: 'someone watching?', server: 'demo-server', idleGrace: 10, countPaused: true, x: 170, y: 660, wires: [['demo-switch'], ['demo-err']] },
+    { id: 'demo-switch', type: 'switch', z, name: 'busy or idle', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'busy', vt: 'str' }, { t: 'eq', v: 'idle', vt: 'str' }], checkall: 'false', repair: false, outputs: 2, x: 380, y: 660, wires: [['demo-stopall'], ['demo-startall']] },
+    { id: 'demo-stopall', type: 'plex-butler-all', z, name: 'stop all maintenance', server: 'demo-server', action: 'stop', x: 600, y: 620, wires: [['demo-ok2'], ['demo-err']] },
+    { id: 'demo-startall', type: 'plex-butler-all', z, name: 'start due tasks when idle', server: 'demo-server', action: 'start', onlyWhenIdle: true, idleGrace: 0, x: 620, y: 700, wires: [['demo-ok2'], ['demo-err']] },
+    debug('demo-ok2', 'maintenance', 860, 660),
+    { id: 'demo-activity', type: 'plex-butler-activity', z, name: '', server: 'demo-server', maintenanceOnly: true, filter: '', x: 160, y: 760, wires: [['demo-act'], ['demo-err']] },
+    debug('demo-act', 'activity', 380, 760, 'payload'),
+  ];
+}
+
+/** The demo flow: a tab with every node, against ${PLEX_URL} and ${PLEX_TOKEN}. */
+function demoFlow(simulated: boolean): unknown[] {
+  return [
+    { id: z, type: 'tab', label: 'Plex Butler demo', info: 'Press the inject buttons. Results go to the debug sidebar; errors too (output 2).' },
+    { id: 'demo-server', type: 'plex-butler-server', name: 'Plex', url: '${PLEX_URL}', timeout: 10000, verifyTls: true },
+    ...butlerRows(),
+    ...playbackRows(simulated),
+  ];
+}
+
+/** The demo, unless the user folder holds a flow of the user's own (an older demo is replaced). */
+function writeDemo(simulated: boolean): void {
+  const file = path.join(userDir, 'flows.json');
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const ours = old === '' || (old.includes('"demo-tab"') && !old.includes('"demo-playback"'));
+  if (ours) fs.writeFileSync(file, JSON.stringify(demoFlow(simulated), null, 2));
 }
 
 async function main(): Promise<void> {
@@ -70,7 +115,7 @@ async function main(): Promise<void> {
 };
 `,
   );
-  write('flows.json', JSON.stringify(demoFlow(), null, 2), true);
+  writeDemo(sim !== undefined);
   write('flows_cred.json', JSON.stringify({ 'demo-server': { token: '${PLEX_TOKEN}' } }, null, 2), true);
 
   const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
