@@ -282,11 +282,14 @@ describe('the editor in a real browser', function () {
       const text = await page.locator(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).innerText();
       assert.equal(text.replace(/\s+/g, ' ').trim(), catalog(type).paletteLabel, type);
     }
-    const icon = await fetch(new URL(`icons/${MODULE}/plex-butler.svg`, red?.base));
-    assert.equal(icon.status, 200);
-    assert.match(await icon.text(), /^<svg[^>]+viewBox="0 0 40 60"/);
-    const iconStyle = await page.locator('.red-ui-palette-node[data-palette-type="plex-butler-all"] .red-ui-palette-icon').getAttribute('style');
-    assert.match(iconStyle ?? '', /plex-butler\.svg/);
+    // Each flow node type has its own icon, served from the package's icons folder.
+    for (const type of types) {
+      const iconStyle = await page.locator(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-icon`).getAttribute('style');
+      assert.ok((iconStyle ?? '').includes(`icons/${MODULE}/${type}.svg`), `${type}: ${iconStyle}`);
+      const icon = await fetch(new URL(`icons/${MODULE}/${type}.svg`, red?.base));
+      assert.equal(icon.status, 200, `${type}.svg`);
+      assert.match(await icon.text(), /^<svg[^>]+viewBox="0 0 40 60"/);
+    }
 
     await page.locator('#red-ui-palette-search input').pressSequentially('butler');
     await until(async () => (await page.locator('.red-ui-palette-node:visible').count()) === types.length, 5000, 'the palette filter');
