@@ -258,7 +258,7 @@ describe('flow library scorecard (offline)', () => {
       assert.equal(literal(server, 'category'), 'config');
       const creds = server.props.get('credentials');
       assert.ok(creds && ts.isObjectLiteralExpression(creds));
-      assert.match(creds.getText(), /token\s*:\s*\{\s*type\s*:\s*'password'\s*\}/);
+      assert.match(creds.getText(), /token\s*:\s*\{\s*type\s*:\s*'password'\s*(,\s*required\s*:\s*true\s*)?\}/);
       const defaults = server.props.get('defaults');
       assert.ok(defaults && ts.isObjectLiteralExpression(defaults));
       const names = defaults.properties.map((p) => (p.name && ts.isIdentifier(p.name) ? p.name.text : ''));
