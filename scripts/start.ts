@@ -1,6 +1,7 @@
 // `npm start`: a local Node-RED with this package and a demo flow, talking to the simulator
 // (or to a real server when PLEX_URL and PLEX_TOKEN are set).
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSimulator, ButlerSimulator } from '../sim/simulator';
@@ -13,6 +14,44 @@ function write(file: string, text: string, keep = false): void {
   const full = path.join(userDir, file);
   if (keep && fs.existsSync(full)) return;
   fs.writeFileSync(full, text);
+}
+
+/** The credential secret of the dev user folder: random, made once, kept beside the flows. */
+function credentialSecret(): string {
+  const file = path.join(userDir, 'credential-secret');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * Node-RED's own credential format (aes-256-ctr, sha256 of the secret, {"$": iv hex + base64}).
+ * A flows_cred.json from before the secret (plain JSON) is encrypted in place; one this secret
+ * cannot open is replaced by the demo's.
+ */
+function encryptCredentials(secret: string, demo: Record<string, unknown>): void {
+  const file = path.join(userDir, 'flows_cred.json');
+  const key = crypto.createHash('sha256').update(secret).digest();
+  let creds: unknown = demo;
+  try {
+    creds = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // missing or unreadable: start from the demo's
+  }
+  const sealed = creds as { $?: unknown };
+  if (typeof sealed.$ === 'string' && Object.keys(sealed).length === 1) {
+    try {
+      const decipher = crypto.createDecipheriv('aes-256-ctr', key, Buffer.from(sealed.$.slice(0, 32), 'hex'));
+      JSON.parse(decipher.update(sealed.$.slice(32), 'base64', 'utf8') + decipher.final('utf8'));
+      return;
+    } catch {
+      console.log('flows_cred.json was encrypted with another secret: using the demo credentials');
+      creds = demo;
+    }
+  }
+  const iv = crypto.randomBytes(16);
+  const cipher = crypto.createCipheriv('aes-256-ctr', key, iv);
+  const text = iv.toString('hex') + cipher.update(JSON.stringify(creds), 'utf8', 'base64') + cipher.final('base64');
+  fs.writeFileSync(file, JSON.stringify({ $: text }), { mode: 0o600 });
 }
 
 type FlowNode = Record<string, unknown>;
@@ -109,14 +148,17 @@ async function main(): Promise<void> {
   uiHost: '127.0.0.1',
   uiPort: ${port},
   flowFile: 'flows.json',
-  credentialSecret: false,
+  // Made once in this folder (credential-secret); flows_cred.json is encrypted with it.
+  credentialSecret: require('fs').readFileSync(require('path').join(__dirname, 'credential-secret'), 'utf8').trim(),
+  // No "Enable update notifications?" prompt over the demo, and nothing sent to nodered.org.
+  telemetry: { enabled: false, updateNotification: false },
   editorTheme: { tours: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
 };
 `,
   );
   writeDemo(sim !== undefined);
-  write('flows_cred.json', JSON.stringify({ 'demo-server': { token: '${PLEX_TOKEN}' } }, null, 2), true);
+  encryptCredentials(credentialSecret(), { 'demo-server': { token: '${PLEX_TOKEN}' } });
 
   const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let announced = false;

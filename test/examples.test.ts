@@ -77,3 +77,65 @@ describe('examples', function () {
     });
   }
 });
+
+/** A node's label as the editor draws it: its name, else the default label of its type. */
+function label(n: FlowNode): string {
+  if (typeof n.name === 'string' && n.name !== '') return n.name;
+  const task = typeof n.task === 'string' && n.task !== '' ? n.task : 'task';
+  if (n.type === 'plex-butler-start') return `start ${task}`;
+  if (n.type === 'plex-butler-stop') return `stop ${task}`;
+  if (n.type === 'plex-butler-all') return n.action === 'msg' ? 'all tasks: msg.action' : `${n.action === 'stop' ? 'stop' : 'start'} all tasks`;
+  const fixed: Record<string, string> = { 'plex-butler-tasks': 'list butler tasks', 'plex-butler-activity': 'butler activity', 'plex-butler-settings': 'maintenance window', debug: 'msg.payload' };
+  return fixed[n.type] ?? n.type;
+}
+
+interface Box {
+  id: string;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/** The area a node covers on the canvas: ~7 px a label character plus icon and padding, 30 px high, with the inject and debug buttons. */
+function box(n: FlowNode): Box {
+  const x = Number(n.x);
+  const y = Number(n.y);
+  const half = Math.max(100, 50 + 7 * label(n).length) / 2;
+  return {
+    id: `${n.type} "${label(n)}"`,
+    left: x - half - (n.type === 'inject' ? 25 : 0),
+    right: x + half + (n.type === 'debug' ? 25 : 0),
+    top: y - 15,
+    bottom: y + 15,
+  };
+}
+
+describe('examples side by side', () => {
+  const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
+  const parsed = files.map((file) => ({ file, nodes: JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) as FlowNode[] }));
+
+  it('no two nodes of an example overlap (at least 10 px apart)', () => {
+    for (const { file, nodes } of parsed) {
+      const boxes = nodes.filter((n) => typeof n.x === 'number' && typeof n.y === 'number').map(box);
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, b] = [boxes[i], boxes[j]];
+          const apart = Math.max(b.left - a.right, a.left - b.right, b.top - a.bottom, a.top - b.bottom);
+          assert.ok(apart >= 10, `${file}: ${a.id} and ${b.id} are ${apart} px apart`);
+        }
+      }
+    }
+  });
+
+  it('all examples share one server node, identical in each, so importing a second adds none', () => {
+    const servers = parsed.flatMap(({ nodes }) => nodes.filter((n) => n.type === 'plex-butler-server'));
+    assert.equal(servers.length, files.length, 'one server node per example');
+    for (const s of servers) assert.deepEqual(s, servers[0]);
+    assert.equal(servers[0].url, '${PLEX_URL}');
+    assert.equal(servers[0].z, undefined, 'a global config node, not scoped to a tab');
+    for (const { file, nodes } of parsed) {
+      for (const n of nodes.filter((x) => 'server' in x)) assert.equal(n.server, servers[0].id, `${file}: ${n.type} ${n.id}`);
+    }
+  });
+});

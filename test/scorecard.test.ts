@@ -240,13 +240,25 @@ describe('flow library scorecard (offline)', () => {
       }
     });
 
+    it('gives every flow node type its own icon, named after the type: white on transparent, 40x60', () => {
+      const icons = flowTypes.map((type) => String(literal(defs.get(type) as Registration, 'icon')));
+      assert.deepEqual(icons, flowTypes.map((type) => `${type}.svg`));
+      // the playback node's icon is drawn here too, whether or not its type is declared yet
+      for (const file of [...icons, 'plex-butler-playback.svg', 'plex-butler.svg']) {
+        const svg = read('nodes', 'icons', file);
+        assert.match(svg, /^<svg [^>]*viewBox="0 0 40 60"/, file);
+        const colours = [...svg.matchAll(/(?:fill|stroke)="([^"]+)"/g)].map((m) => m[1]);
+        assert.deepEqual([...new Set(colours)].filter((c) => c !== '#fff' && c !== 'none'), [], `${file}: white only`);
+      }
+    });
+
     it('keeps the token a password credential of the server node, never a default', () => {
       const server = defs.get('plex-butler-server');
       assert.ok(server);
       assert.equal(literal(server, 'category'), 'config');
       const creds = server.props.get('credentials');
       assert.ok(creds && ts.isObjectLiteralExpression(creds));
-      assert.match(creds.getText(), /token\s*:\s*\{\s*type\s*:\s*'password'\s*\}/);
+      assert.match(creds.getText(), /token\s*:\s*\{\s*type\s*:\s*'password'\s*(,\s*required\s*:\s*true\s*)?\}/);
       const defaults = server.props.get('defaults');
       assert.ok(defaults && ts.isObjectLiteralExpression(defaults));
       const names = defaults.properties.map((p) => (p.name && ts.isIdentifier(p.name) ? p.name.text : ''));
@@ -354,7 +366,8 @@ describe('flow library scorecard (offline)', () => {
         assert.ok(paths.includes(f), `${f} is packed`);
       }
     }
-    assert.ok(paths.includes('dist/nodes/icons/plex-butler.svg'));
+    for (const file of fs.readdirSync(path.join(ROOT, 'nodes', 'icons'))) assert.ok(paths.includes(`dist/nodes/icons/${file}`), `${file} is packed`);
+    assert.ok(paths.includes('dist/nodes/icons/plex-butler-playback.svg'));
     assert.ok(paths.includes('resources/plex-butler-editor.js'));
     for (const file of exampleFiles) assert.ok(paths.includes(path.relative(ROOT, file)), `${file} is packed`);
     for (const f of ['README.md', 'LICENSE', 'package.json']) assert.ok(paths.includes(f), f);

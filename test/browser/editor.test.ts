@@ -18,6 +18,7 @@ const MODULE = 'node-red-contrib-plex-butler';
 const FLOW_TYPES = ['plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all'];
 const ALL_TYPES = ['plex-butler-server', ...FLOW_TYPES];
 const KNOWN_TASK_COUNT = 25;
+const EXAMPLES = path.join(ROOT, 'examples');
 // A catalog key shown instead of its text, e.g. "plex-butler-start.label.task".
 const RAW_KEY = /plex-butler-[a-z]+\.[a-z]+\.[A-Za-z]/;
 
@@ -30,17 +31,22 @@ interface EditorNode {
   credentials?: Record<string, unknown>;
   changed?: boolean;
   dirty?: boolean;
+  valid?: boolean;
+  server?: string;
+  users?: EditorNode[];
 }
 interface EditorApi {
   nodes: {
     eachNode(cb: (n: EditorNode) => void): void;
     eachConfig(cb: (n: EditorNode) => void): void;
+    node(id: string): EditorNode | undefined;
     getType(type: string): { category?: string } | undefined;
     dirty(value?: boolean): boolean;
   };
   actions: { invoke(name: string, ...args: unknown[]): void };
   sidebar: { show(id: string): void; help: { show(type: string): void } };
   workspaces: { active(): string; show(id: string): void };
+  editor: { editConfig(name: string, type: string, id: string): void; validateNode(node: EditorNode): boolean };
   view: { select(id: string): void; redraw(full?: boolean): void };
 }
 declare const RED: EditorApi;
@@ -257,6 +263,59 @@ describe('the editor in a real browser', function () {
     });
   }
 
+  /** How many plex-butler-server nodes the editor holds: in total, and with this id. */
+  function servers(id: string): Promise<{ total: number; withId: number }> {
+    return page.evaluate((sid) => {
+      const out = { total: 0, withId: 0 };
+      RED.nodes.eachConfig((n) => {
+        if (n.type !== 'plex-butler-server') return;
+        out.total++;
+        if (n.id === sid) out.withId++;
+      });
+      return out;
+    }, id);
+  }
+
+  /** Whether a server node and every node using it are valid in the editor. */
+  function validity(id: string): Promise<{ server: boolean; users: boolean }> {
+    return page.evaluate((sid) => {
+      const server = RED.nodes.node(sid);
+      const users: boolean[] = [];
+      RED.nodes.eachNode((n) => {
+        if (n.server === sid) users.push(n.valid !== false);
+      });
+      return { server: server?.valid !== false, users: users.length > 0 && users.every(Boolean) };
+    }, id);
+  }
+
+  /** Import > Examples > this package > label, into a new flow; Import is left to the caller. */
+  async function chooseExample(label: string): Promise<void> {
+    await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
+    const tree = page.locator('.red-ui-clipboard-dialog-tab-library .red-ui-treeList-label');
+    const folder = tree.filter({ hasText: MODULE }).first();
+    const row = tree.filter({ hasText: label }).first();
+    await folder.waitFor();
+    await page.waitForTimeout(400); // the dialog fades in
+    if (!(await row.isVisible())) {
+      await folder.click();
+      await row.waitFor();
+      await page.waitForTimeout(600); // the folder slides open
+    }
+    await row.click();
+    assert.equal(await row.and(page.locator('.selected')).count(), 1, `${label} selected`);
+    await page.click('#red-ui-clipboard-dialog-import-opt-new');
+  }
+
+  /** Answers Node-RED's "some nodes already exist" notice: View nodes..., then Import (existing config nodes stay unticked). */
+  async function importOverConflict(): Promise<void> {
+    const notice = page.locator('.red-ui-notification', { hasText: 'already exist' });
+    await notice.waitFor({ timeout: 10_000 });
+    await notice.locator('button', { hasText: 'View nodes' }).click();
+    await page.locator('#red-ui-clipboard-dialog-import-conflict').waitFor();
+    await page.waitForTimeout(400);
+    await page.click('#red-ui-clipboard-dialog-import-conflict');
+  }
+
   async function deploy(): Promise<void> {
     await page.click('#red-ui-header-button-deploy');
     const done = page.locator('.red-ui-notification', { hasText: 'Successfully deployed' });
@@ -282,11 +341,14 @@ describe('the editor in a real browser', function () {
       const text = await page.locator(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).innerText();
       assert.equal(text.replace(/\s+/g, ' ').trim(), catalog(type).paletteLabel, type);
     }
-    const icon = await fetch(new URL(`icons/${MODULE}/plex-butler.svg`, red?.base));
-    assert.equal(icon.status, 200);
-    assert.match(await icon.text(), /^<svg[^>]+viewBox="0 0 40 60"/);
-    const iconStyle = await page.locator('.red-ui-palette-node[data-palette-type="plex-butler-all"] .red-ui-palette-icon').getAttribute('style');
-    assert.match(iconStyle ?? '', /plex-butler\.svg/);
+    // Each flow node type has its own icon, served from the package's icons folder.
+    for (const type of types) {
+      const iconStyle = await page.locator(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-icon`).getAttribute('style');
+      assert.ok((iconStyle ?? '').includes(`icons/${MODULE}/${type}.svg`), `${type}: ${iconStyle}`);
+      const icon = await fetch(new URL(`icons/${MODULE}/${type}.svg`, red?.base));
+      assert.equal(icon.status, 200, `${type}.svg`);
+      assert.match(await icon.text(), /^<svg[^>]+viewBox="0 0 40 60"/);
+    }
 
     await page.locator('#red-ui-palette-search input').pressSequentially('butler');
     await until(async () => (await page.locator('.red-ui-palette-node:visible').count()) === types.length, 5000, 'the palette filter');
@@ -328,6 +390,8 @@ describe('the editor in a real browser', function () {
       return result.innerText();
     };
 
+    // No token yet: the token field is marked like any missing required field.
+    assert.equal(await page.locator('#node-config-input-token.input-error').count(), 1, 'empty token marked');
     await page.fill('#node-config-input-url', 'ftp://plex.local');
     await page.fill('#node-config-input-name', 'Simulated Plex');
     await until(async () => (await page.locator('#node-config-input-url.input-error').count()) === 1, 5000, 'the URL to be marked invalid');
@@ -345,6 +409,7 @@ describe('the editor in a real browser', function () {
 
     await page.fill('#node-config-input-url', sim.url);
     await page.fill('#node-config-input-token', ` X-Plex-Token=${sim.token} `);
+    await until(async () => (await page.locator('#node-config-input-token.input-error').count()) === 0, 5000, 'the token to be accepted');
     const ok = await test('ok');
     assert.ok(ok.includes(version), ok);
     assert.ok(ok.includes(`${DEFAULT_TASKS.length} Butler tasks`), ok);
@@ -437,23 +502,13 @@ describe('the editor in a real browser', function () {
     for (const file of files) {
       const label = file.replace(/\.json$/, '');
       const flow = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowJson[];
-      await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
-      const tree = page.locator('.red-ui-clipboard-dialog-tab-library .red-ui-treeList-label');
-      const folder = tree.filter({ hasText: MODULE }).first();
-      const row = tree.filter({ hasText: label }).first();
-      await folder.waitFor();
-      await page.waitForTimeout(400); // the dialog fades in
-      if (!(await row.isVisible())) {
-        await folder.click();
-        await row.waitFor();
-        await page.waitForTimeout(600); // the folder slides open
-      }
-      await row.click();
-      assert.equal(await row.and(page.locator('.selected')).count(), 1, `${label} selected`);
-      await page.click('#red-ui-clipboard-dialog-import-opt-new');
+      await chooseExample(label);
       const before = await nodeCount();
       const expected = flow.filter((n) => n.type !== 'plex-butler-server').map((n) => n.type).sort();
       await page.click('#red-ui-clipboard-dialog-ok');
+      // Every example brings the same server node: from the second on, Node-RED reports it as existing.
+      // "View nodes..." lists it unticked (existing config nodes are kept), so Import keeps the one.
+      if (Object.keys(tabs).length > 0) await importOverConflict();
       // The editor fetches the example, then the nodes follow the mouse until a click places them.
       await until(async () => (await nodeCount()) === before + expected.length, 10_000, `${label} to be imported`);
       await page.mouse.move(box.x + 180, box.y + 60);
@@ -481,6 +536,22 @@ describe('the editor in a real browser', function () {
       return out;
     });
     assert.deepEqual(unknown, [], 'unknown node types');
+    const serverId = (JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')) as FlowJson[]).find((n) => n.type === 'plex-butler-server')?.id ?? '';
+    assert.deepEqual(await servers(serverId), { total: 2, withId: 1 }, 'one server node for all examples (and the one added by hand)');
+
+    // The examples' server has no token yet: it is invalid, and so is every node using it.
+    assert.deepEqual(await validity(serverId), { server: false, users: false });
+    const user = (JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')) as FlowJson[]).find((n) => n.server === serverId)?.id ?? '';
+    await page.evaluate((z) => RED.workspaces.show(z), Object.values(tabs)[0]);
+    await until(() => page.locator(`g[id="${user}"] .red-ui-flow-node-error`).isVisible(), 5000, 'the red triangle');
+    // Entering the token in the server's dialog makes it and its users valid.
+    await page.evaluate((id) => RED.editor.editConfig('', 'plex-butler-server', id), serverId);
+    await page.waitForSelector('#node-config-input-token', { state: 'visible' });
+    assert.equal(await page.locator('#node-config-input-token.input-error').count(), 1, 'empty token marked');
+    await page.fill('#node-config-input-token', sim.token);
+    await page.click('#node-config-dialog-ok');
+    await until(async () => JSON.stringify(await validity(serverId)) === JSON.stringify({ server: true, users: true }), 5000, 'the server to be valid');
+    await until(async () => !(await page.locator(`g[id="${user}"] .red-ui-flow-node-error`).isVisible()), 5000, 'the red triangle to go');
     await deploy();
     const flows = (await api(red.base, 'GET', 'flows')).json as FlowJson[];
     for (const [label, z] of Object.entries(tabs)) assert.ok(flows.some((n) => n.z === z), `${label} deployed`);
@@ -497,23 +568,7 @@ describe('the editor in a real browser', function () {
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(red.problems(mark), []);
 
-    // Stand-in for typing the token into each example's server node, then deploy again.
     const token = sim.token;
-    const filled = await page.evaluate((tk) => {
-      let count = 0;
-      RED.nodes.eachConfig((n) => {
-        if (n.type === 'plex-butler-server' && n.url === '${PLEX_URL}') {
-          n.credentials = { token: tk, has_token: true, _: { has_token: false } };
-          n.changed = true;
-          count++;
-        }
-      });
-      RED.nodes.dirty(true);
-      return count;
-    }, token);
-    assert.equal(filled, files.length);
-    await deploy();
-
     const seen = (method: string, url: string): boolean =>
       sim !== undefined && sim.requests.some((r) => r.method === method && r.url === url && r.headers['x-plex-token'] === token);
     const press = async (label: string, name: string): Promise<void> => {
@@ -548,6 +603,111 @@ describe('the editor in a real browser', function () {
     await page.screenshot({ path: path.join(SHOTS, 'example-flow.png') });
 
     assert.deepEqual(red.problems(), []);
+    assert.deepEqual(pageErrors, []);
+  });
+  /** The nodes of an example, as the file has them. */
+  function example(label: string): FlowJson[] {
+    return JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${label}.json`), 'utf8')) as FlowJson[];
+  }
+  const exampleServer = (): string => example('Nightly database backup').find((n) => n.type === 'plex-butler-server')?.id ?? '';
+
+  it('after a reload, a deployed server without a token is invalid, one with a token valid', async function () {
+    this.timeout(60_000);
+    assert.ok(red && sim);
+    const added = await api(red.base, 'POST', 'flow', {
+      label: 'no token',
+      nodes: [{ id: 'nt-tasks', type: 'plex-butler-tasks', name: '', server: 'nt-server', x: 200, y: 80, wires: [[], []] }],
+      configs: [{ id: 'nt-server', type: 'plex-butler-server', name: 'no token', url: sim.url, timeout: 10000, verifyTls: true }],
+    });
+    assert.equal(added.status, 200, JSON.stringify(added.json));
+    const flowId = (added.json as { id: string }).id;
+    const reload = async (): Promise<void> => {
+      await page.reload();
+      await page.waitForSelector('.red-ui-palette-node[data-palette-type="plex-butler-start"]', { timeout: 30_000 });
+    };
+    try {
+      await reload();
+      // The editor knows only has_token of a deployed node, and only after asking for it.
+      await until(async () => JSON.stringify(await validity('nt-server')) === JSON.stringify({ server: false, users: false }), 10_000, 'no token: invalid');
+      await until(async () => JSON.stringify(await validity(exampleServer())) === JSON.stringify({ server: true, users: true }), 10_000, 'token: valid');
+      await page.evaluate((z) => RED.workspaces.show(z), flowId);
+      await until(() => page.locator('g[id="nt-tasks"] .red-ui-flow-node-error').isVisible(), 5000, 'the red triangle');
+    } finally {
+      await api(red.base, 'DELETE', `flow/${flowId}`);
+      await reload();
+    }
+  });
+
+  it('sets the window and a task switch in the settings dialog; after deploy a msg writes them', async function () {
+    this.timeout(60_000);
+    assert.ok(red && sim);
+    const flow = example('Widen the maintenance window on weekends');
+    const settingsId = flow.find((n) => n.type === 'plex-butler-settings')?.id ?? '';
+    const showId = flow.find((n) => n.type === 'inject' && n.name === 'show')?.id ?? '';
+    const z = await page.evaluate((id) => RED.nodes.node(id)?.z ?? '', settingsId);
+    await page.evaluate((tab) => RED.workspaces.show(tab), z);
+    await openNode(settingsId);
+    // Read mode (the default, and what nodes from before these fields get) hides the values to write.
+    assert.equal(await page.inputValue('#node-input-mode'), 'read');
+    assert.equal(await page.isVisible('#node-input-startHour'), false);
+    await page.selectOption('#node-input-mode', 'write');
+    assert.equal(await page.isVisible('#node-input-startHour'), true);
+    await page.waitForSelector('#plex-butler-settings-source[data-state="ok"]', { timeout: 20_000 });
+    assert.deepEqual(await attributes(page.locator('#plex-butler-settings-tasks select'), 'data-task'), DEFAULT_TASKS.map((t) => t.name));
+    await page.fill('#node-input-startHour', '1');
+    await page.fill('#node-input-endHour', '24');
+    await page.press('#node-input-endHour', 'Tab'); // validation runs on change
+    await until(async () => (await page.locator('#node-input-endHour.input-error').count()) === 1, 5000, 'hour 24 to be marked');
+    await page.fill('#node-input-endHour', '7');
+    await page.press('#node-input-endHour', 'Tab');
+    await until(async () => (await page.locator('#node-input-endHour.input-error').count()) === 0, 5000, 'hour 7 to be accepted');
+    await page.selectOption('#plex-butler-settings-tasks select[data-task="BackupDatabase"]', 'off');
+    assert.doesNotMatch(await page.locator('.red-ui-tray').last().innerText(), RAW_KEY);
+    await page.click('#node-dialog-ok');
+    const label = page.locator(`g[id="${settingsId}"] .red-ui-flow-node-label`).first();
+    await until(async () => (await label.textContent()) === 'window 1–7 h', 5000, 'the label to show the window');
+    await deploy();
+
+    const flows = (await api(red.base, 'GET', 'flows')).json as FlowJson[];
+    const deployed = flows.find((n) => n.id === settingsId);
+    assert.deepEqual(
+      { mode: deployed?.mode, startHour: deployed?.startHour, endHour: deployed?.endHour, tasks: deployed?.tasks },
+      { mode: 'write', startHour: '1', endHour: '7', tasks: { BackupDatabase: false } },
+    );
+    sim.requests.length = 0;
+    await page.locator(`g[id="${showId}"] .red-ui-flow-node-button`).click();
+    await until(() => sim !== undefined && sim.window.startHour === 1 && sim.window.endHour === 7, 5000, "the simulator's window to change");
+    assert.ok(sim.requests.some((r) => r.method === 'PUT' && r.url === '/:/prefs?ButlerStartHour=1&ButlerEndHour=7&ButlerTaskBackupDatabase=0'));
+    const status = page.locator(`g[id="${settingsId}"] .red-ui-flow-node-status-label`);
+    await until(async () => (await status.textContent()) === 'saved: 1–7 h', 5000, 'the saved status');
+  });
+
+  it('an example imported again with "Import copy" reuses the one server node too', async function () {
+    this.timeout(30_000);
+    const box = await page.locator('#red-ui-workspace-chart').boundingBox();
+    assert.ok(box);
+    const serverId = exampleServer();
+    const before = await nodeCount();
+    await chooseExample('Nightly database backup');
+    await page.click('#red-ui-clipboard-dialog-ok');
+    const notice = page.locator('.red-ui-notification', { hasText: 'already exist' });
+    await notice.waitFor({ timeout: 10_000 });
+    await notice.locator('button', { hasText: 'Import copy' }).click();
+    await until(async () => (await nodeCount()) > before, 10_000, 'the copy to be imported');
+    await page.mouse.move(box.x + 180, box.y + 60);
+    await page.mouse.click(box.x + 180, box.y + 60);
+    assert.deepEqual(await servers(serverId), { total: 2, withId: 1 });
+    const users = await page.evaluate((sid) => {
+      const z = RED.workspaces.active();
+      let count = 0;
+      RED.nodes.eachNode((n) => {
+        if (n.z === z && n.server === sid) count++;
+      });
+      return count;
+    }, serverId);
+    assert.equal(users, example('Nightly database backup').filter((n) => n.server === serverId).length);
+    await page.evaluate(() => RED.actions.invoke('core:undo'));
+    await until(async () => (await nodeCount()) === before, 5000, 'the copy to be undone');
     assert.deepEqual(pageErrors, []);
   });
 });
