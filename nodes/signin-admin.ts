@@ -153,6 +153,7 @@ class SignIns {
 
   private async check(s: SignIn): Promise<void> {
     if (this.all.get(s.handle) !== s) return;
+    if (Date.now() - s.lastSeen > ABANDONED_MS) return this.drop(s.handle);
     if (Date.now() >= s.expiresAt) {
       s.state = 'expired';
       return;
