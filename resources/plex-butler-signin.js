@@ -6,14 +6,16 @@
     var CLOSED_GRACE_MS = 4000;
 
     $('<style>').text(
-        '.plex-butler-choices{margin:6px 0 0 104px;max-height:320px;overflow:auto}' +
+        '.plex-butler-choices{margin:6px 0 0 104px;max-height:460px;overflow:auto}' +
+        '#node-config-plex-butler-setup-state{display:inline-block;max-width:calc(100% - 110px);vertical-align:top}' +
         '.plex-butler-server-choice{border:1px solid var(--red-ui-secondary-border-color,#ddd);border-radius:4px;padding:6px 8px;margin-bottom:6px}' +
         '.plex-butler-server-choice[data-owned="false"]{opacity:0.65}' +
         '.plex-butler-server-name{font-weight:bold}' +
         '.plex-butler-badge{display:inline-block;margin-left:6px;padding:0 6px;border-radius:8px;font-size:0.85em;background:var(--red-ui-tertiary-background,#eee)}' +
-        '.plex-butler-conn{display:block;width:100%;text-align:left;margin-top:4px;white-space:normal}' +
+        '.red-ui-button.plex-butler-conn{display:block;box-sizing:border-box;width:100%;height:auto;min-height:28px;' +
+            'line-height:1.4;padding:4px 8px;text-align:left;margin-top:4px;white-space:normal;overflow-wrap:anywhere}' +
         '.plex-butler-conn code{font-size:0.9em}' +
-        '.plex-butler-conn-state{margin-left:8px;font-size:0.85em}' +
+        '.plex-butler-conn-state{display:block;font-size:0.85em}' +
         '.plex-butler-conn[data-reachable="true"] .plex-butler-conn-state{color:var(--red-ui-text-color-success,#3a7f3a)}' +
         '.plex-butler-conn[data-reachable="false"] .plex-butler-conn-state{color:var(--red-ui-text-color-error,#b52b2b)}'
     ).appendTo('head');
@@ -147,7 +149,7 @@
                     var b = $('<button type="button" class="red-ui-button plex-butler-conn">').attr('data-uri', s.url).appendTo(choices);
                     $('<span class="plex-butler-server-name">').text(s.name).appendTo(b);
                     $('<span class="plex-butler-badge">').text(s.version || '?').appendTo(b);
-                    $('<code style="margin-left:8px">').text(s.url).appendTo(b);
+                    $('<div>').append($('<code>').text(s.url)).appendTo(b);
                     b.on('click', function (e) {
                         e.preventDefault();
                         say(t('pickedUrl', { name: s.name }), 'ok');

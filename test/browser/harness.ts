@@ -190,6 +190,8 @@ function nodeCount(page: Page): Promise<number> {
 export async function importExample(page: Page, label: string, added: number): Promise<string> {
   const box = await page.locator('#red-ui-workspace-chart').boundingBox();
   assert.ok(box);
+  // The import dialog does not open while an edit tray is still sliding out.
+  await until(async () => (await page.locator('.red-ui-tray').count()) === 0, 5000, 'the edit dialogs to close');
   await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
   const tree = page.locator('.red-ui-clipboard-dialog-tab-library .red-ui-treeList-label');
   const folder = tree.filter({ hasText: MODULE }).first();
