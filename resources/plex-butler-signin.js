@@ -17,7 +17,9 @@
         '.plex-butler-conn code{font-size:0.9em}' +
         '.plex-butler-conn-state{display:block;font-size:0.85em}' +
         '.plex-butler-conn[data-reachable="true"] .plex-butler-conn-state{color:var(--red-ui-text-color-success,#3a7f3a)}' +
-        '.plex-butler-conn[data-reachable="false"] .plex-butler-conn-state{color:var(--red-ui-text-color-error,#b52b2b)}'
+        '.plex-butler-conn[data-reachable="false"] .plex-butler-conn-state{color:var(--red-ui-text-color-error,#b52b2b)}' +
+        '.plex-butler-conn[data-reachable="refused"] .plex-butler-conn-state{color:var(--red-ui-text-color-warning,#a66a00)}' +
+        '.plex-butler-choices:empty{display:none}'
     ).appendTo('head');
 
     function attach(node) {
@@ -61,7 +63,7 @@
 
         function connectionButton(server, c) {
             var b = $('<button type="button" class="red-ui-button plex-butler-conn">')
-                .attr('data-reachable', String(c.reachable)).attr('data-uri', c.uri);
+                .attr('data-reachable', c.refused ? 'refused' : String(c.reachable)).attr('data-uri', c.uri);
             $('<code>').text(c.uri).appendTo(b);
             var where = c.relay ? t('relay') : c.local ? t('local') : t('remote');
             var how = c.reachable && !c.refused ? t('reachable', { ms: c.ms }) : c.refused ? t('refused') : t('unreachable', { message: c.message || c.code || '?' });

@@ -206,6 +206,24 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     await page.click('#node-dialog-cancel');
   });
 
+  it('a blocked popup: the dialog says so and offers the link to the sign-in page', async function () {
+    this.timeout(30_000);
+    await addServer('a-start');
+    await page.evaluate(() => {
+      (window as unknown as { open: () => null }).open = () => null;
+    });
+    await page.click('#node-config-plex-butler-signin');
+    await page.waitForSelector('#node-config-plex-butler-setup-state[data-state="warning"]');
+    assert.match(await page.innerText('#node-config-plex-butler-setup-state'), /blocked/);
+    const href = (await page.getAttribute('#node-config-plex-butler-authlink', 'href')) ?? '';
+    assert.ok(href.startsWith(`${plexTv.authUrl}#?clientID=`), href);
+    await page.click('#node-config-plex-butler-cancel');
+    await page.click('#node-config-dialog-cancel');
+    await page.click('#node-dialog-cancel');
+    await page.reload(); // the real window.open back
+    await page.waitForSelector('g[id="a-start"], g[id="b-start"]', { timeout: 30_000, state: 'attached' });
+  });
+
   it('${PLEX_URL}: the start node lists the tasks and Test connection succeeds with ${PLEX_URL} in the field', async function () {
     this.timeout(30_000);
     await showTab('b-tab');
