@@ -61,6 +61,24 @@ export function isNameNotFound(code: string): boolean {
   return NAME_NOT_FOUND.has(code);
 }
 
+/** Names a socket-level failure (refused, reset, DNS, TLS, broken or oversized answer) of a call to `baseUrl`. */
+export function transportFailure(err: unknown, baseUrl: string): Failure {
+  const code = errorCode(err);
+  if (isTlsCode(code)) {
+    const error = new ButlerError('TLS', `TLS problem with ${baseUrl} (${code}): use the server's plex.direct address, or turn off "Verify TLS certificate" in the server node`);
+    return { error, lasting: true };
+  }
+  if (code === 'ERR_BAD_RESPONSE' && isAxiosError(err)) {
+    // axios raises this code for two things: the body passed maxContentLength (no response
+    // yet), or the connection broke while the body came (the response is attached).
+    if (err.response === undefined) return { error: new ButlerError('BAD_RESPONSE', 'Plex answer too large: refused past the size limit'), lasting: true };
+    return { error: new ButlerError('UNREACHABLE', `Connection to ${baseUrl} broke during the answer`) };
+  }
+  const lasting = isNameNotFound(code);
+  const what = lasting ? 'host name not found' : code || 'connection failed';
+  return { error: new ButlerError('UNREACHABLE', `Cannot reach Plex at ${baseUrl} (${what})`), lasting };
+}
+
 export class ServerHttp {
   readonly baseUrl: string;
   private readonly axios: AxiosInstance;
@@ -146,22 +164,9 @@ export class ServerHttp {
     return new ButlerError('BAD_RESPONSE', `Unexpected answer from Plex (${status})`, extra);
   }
 
-  /** Names a socket-level failure (refused, reset, DNS, TLS, broken or oversized answer). */
+  /** Names a socket-level failure of a call to this server. */
   transportFailure(err: unknown): Failure {
-    const code = errorCode(err);
-    if (isTlsCode(code)) {
-      const error = new ButlerError('TLS', `TLS problem with ${this.baseUrl} (${code}): use the server's plex.direct address, or turn off "Verify TLS certificate" in the server node`);
-      return { error, lasting: true };
-    }
-    if (code === 'ERR_BAD_RESPONSE' && isAxiosError(err)) {
-      // axios raises this code for two things: the body passed maxContentLength (no response
-      // yet), or the connection broke while the body came (the response is attached).
-      if (err.response === undefined) return { error: new ButlerError('BAD_RESPONSE', 'Plex answer too large: refused past the size limit'), lasting: true };
-      return { error: new ButlerError('UNREACHABLE', `Connection to ${this.baseUrl} broke during the answer`) };
-    }
-    const lasting = isNameNotFound(code);
-    const what = lasting ? 'host name not found' : code || 'connection failed';
-    return { error: new ButlerError('UNREACHABLE', `Cannot reach Plex at ${this.baseUrl} (${what})`), lasting };
+    return transportFailure(err, this.baseUrl);
   }
 
   /** Frees every socket. */

@@ -5,6 +5,7 @@ import { NotificationHub, NotificationSource } from './notification-hub';
 import { ButlerError } from '../lib/errors';
 import { cleanToken, TASK_NAME } from '../lib/validate';
 import { registerServerAdmin, toTimeout } from './server-admin';
+import { registerSignInAdmin } from './signin-admin';
 import { asButlerError, ServerNode } from './shared';
 
 interface ServerDef extends NodeDef {
@@ -100,6 +101,7 @@ export = function register(RED: NodeAPI): void {
     settings: { plexButlerServerTaskName: { value: TASK_NAME.source, exportable: true } },
   });
 
+  registerSignInAdmin(RED);
   registerServerAdmin(RED, (id) => {
     const node = RED.nodes.getNode(id) as ServerNodeImpl | null;
     if (!node || typeof node.getClient !== 'function') return undefined;

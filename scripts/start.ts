@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSimulator, ButlerSimulator } from '../sim/simulator';
+import { startSetupFakes, SetupFakes } from './setup-fakes';
 
 const root = path.join(__dirname, '..', '..');
 const userDir = path.join(root, '.node-red-dev');
@@ -127,6 +128,7 @@ function writeDemo(simulated: boolean): void {
 
 async function main(): Promise<void> {
   let sim: ButlerSimulator | undefined;
+  let fakes: SetupFakes | undefined;
   const env = { ...process.env };
   if (process.env.PLEX_URL && process.env.PLEX_TOKEN) {
     console.log(`Using the Plex server at ${process.env.PLEX_URL}`);
@@ -135,6 +137,7 @@ async function main(): Promise<void> {
     env.PLEX_URL = sim.url;
     env.PLEX_TOKEN = sim.token;
     console.log(`Plex Butler simulator on ${sim.url} (set PLEX_URL and PLEX_TOKEN to use a real server)`);
+    fakes = await startSetupFakes(sim);
     console.log(`Simulate playback: curl -X POST '${sim.url}/__sim/play?user=alice&title=Pilot', then /__sim/pause, /__sim/resume, /__sim/stop`);
   }
 
@@ -157,6 +160,8 @@ async function main(): Promise<void> {
 };
 `,
   );
+  // Written on every start: the fakes listen on new ports each time.
+  if (fakes) fs.appendFileSync(path.join(userDir, 'settings.js'), `module.exports.plexButler = ${JSON.stringify(fakes.settings)};\n`);
   writeDemo(sim !== undefined);
   encryptCredentials(credentialSecret(), { 'demo-server': { token: '${PLEX_TOKEN}' } });
 
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   red.on('exit', (code) => {
-    void (sim ? sim.close() : Promise.resolve()).then(() => process.exit(code ?? 0));
+    void Promise.all([sim?.close(), fakes?.close()]).then(() => process.exit(code ?? 0));
   });
 }
 

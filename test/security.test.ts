@@ -15,6 +15,8 @@ import { startSimulator, ButlerSimulator, DEFAULT_TASKS } from '../sim/simulator
 import { absentUrl, switchServer, SwitchServer } from './fault-servers';
 import { ALL_NODES, eventually, FlowNode, freePort, helper, Inbox, sleep, spyStatus, useHelperServer } from './helpers';
 import { makeCerts, Certs, TlsServer } from './tls';
+import { FakePlexTv, startFakePlexTv } from '../sim/plextv';
+import { FakeGdm, startFakeGdm } from '../sim/gdm';
 
 type Msg = NodeMessage & Record<string, unknown>;
 
@@ -433,13 +435,19 @@ describe('security', function () {
   describe('a real Node-RED with adminAuth (child process)', () => {
     let red: RealNodeRed;
     let certsDir = '';
+    let plexTv: FakePlexTv;
+    let gdm: FakeGdm;
     before(async function () {
       this.timeout(40000);
       certsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plex-butler-red-'));
-      red = await RealNodeRed.start(certsDir);
+      plexTv = await startFakePlexTv();
+      gdm = await startFakeGdm({ servers: [{ name: 'Found', port: 32400, resourceIdentifier: 'gdm1' }] });
+      red = await RealNodeRed.start(certsDir, { plexTvUrl: plexTv.url, authUrl: plexTv.authUrl, gdmAddress: '127.0.0.1', gdmPort: gdm.port });
     });
     after(async () => {
       await red?.stop();
+      await plexTv?.close();
+      await gdm?.close();
       fs.rmSync(certsDir, { recursive: true, force: true });
     });
 
@@ -471,6 +479,26 @@ describe('security', function () {
         assert.ok(!good.text.includes(TOKEN));
       }
       assert.ok(sim.requests.filter((r) => r.headers['x-plex-token'] === TOKEN).length >= 2);
+
+      // Sign in with Plex and Find servers: .write as well, and nothing reaches the fakes for the others.
+      const setupRoutes: Array<[string, unknown]> = [['/plex-butler/signin', {}], ['/plex-butler/signin/status', { handle: 'x' }], ['/plex-butler/signin/cancel', { handle: 'x' }], ['/plex-butler/discover', {}]];
+      for (const [route, body] of setupRoutes) {
+        assert.equal((await red.fetch(route, { method: 'POST', json: body })).status, 401, route);
+        assert.equal((await red.fetch(route, { method: 'POST', json: body, bearer: viewer })).status, 401, route);
+      }
+      assert.equal(plexTv.requests.length + gdm.searches, 0, 'a refused request reached plex.tv or GDM');
+      for (const [route, body] of setupRoutes) {
+        const good = await red.fetch(route, { method: 'POST', json: body, bearer: admin });
+        assert.equal(good.status, 200, route);
+        if (route.endsWith('/signin')) {
+          const started = JSON.parse(good.text) as { ok: boolean; handle: string; authUrl: string };
+          assert.equal(started.ok, true, good.text);
+          assert.ok(started.authUrl.startsWith(plexTv.authUrl));
+          assert.equal((await red.fetch('/plex-butler/signin/cancel', { method: 'POST', json: { handle: started.handle }, bearer: admin })).status, 200);
+        }
+        if (route.endsWith('/discover')) assert.match(good.text, /"url":"http:\/\/127\.0\.0\.1:32400"/);
+      }
+      assert.equal(gdm.searches, 1);
 
       // The flows as the editor loads (and exports) them, and the credentials API.
       const got = await red.fetch('/flows', { bearer: admin });
@@ -524,7 +552,7 @@ class RealNodeRed {
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
   }
 
-  static async start(userDir: string): Promise<RealNodeRed> {
+  static async start(userDir: string, plexButler: Record<string, unknown>): Promise<RealNodeRed> {
     const port = await freePort();
     fs.mkdirSync(path.join(userDir, 'node_modules'));
     fs.symlinkSync(path.resolve(__dirname, '..', '..'), path.join(userDir, 'node_modules', 'node-red-contrib-plex-butler'), 'dir');
@@ -541,6 +569,7 @@ class RealNodeRed {
         ],
       },
       logging: { console: { level: 'info', metrics: false, audit: false } },
+      plexButler,
       editorTheme: { tours: false },
       diagnostics: { enabled: false },
       telemetry: { enabled: false },

@@ -1,20 +1,14 @@
 // The editor as a user meets it: a real Node-RED with this package installed from `npm pack`,
 // the Butler simulator behind it, driven in headless Chromium.
 import assert from 'node:assert/strict';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { Browser, chromium, Locator, Page } from 'playwright-core';
+import { Browser, Locator, Page } from 'playwright-core';
 import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simulator';
 import { freePort } from '../../scripts/compat/proc';
+import { api, deploy as deployIn, installPacked, launchBrowser, MODULE, needChromium, nodeCount, NodeRed, openNode as openNodeIn, ROOT, SHOTS, startNodeRed, until } from './harness';
 
-const exec = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'docs', 'images');
-const MODULE = 'node-red-contrib-plex-butler';
 const FLOW_TYPES = ['plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all'];
 const ALL_TYPES = ['plex-butler-server', ...FLOW_TYPES];
 const KNOWN_TASK_COUNT = 25;
@@ -73,78 +67,11 @@ function catalog(type: string): Catalog {
   return all[type];
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A Node-RED process with its console output kept for inspection. */
-class NodeRed {
-  log = '';
-  private exited = false;
-
-  constructor(
-    private readonly proc: ChildProcess,
-    readonly base: string,
-  ) {
-    const keep = (chunk: Buffer): void => {
-      this.log += chunk.toString('utf8');
-    };
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    proc.on('exit', () => {
-      this.exited = true;
-    });
-  }
-
-  async ready(): Promise<void> {
-    await until(() => this.exited || /Started flows/.test(this.log), 60_000, 'Node-RED to start');
-    if (this.exited) throw new Error(`Node-RED exited:\n${this.log}`);
-  }
-
-  /** Lines logged at error level, or about node types the runtime could not find. */
-  problems(from = 0): string[] {
-    return this.log
-      .slice(from)
-      .split('\n')
-      .filter((l) => /\[error\]|missing types|unknown type/i.test(l));
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    this.proc.kill('SIGTERM');
-    try {
-      await until(() => this.exited, 10_000, 'Node-RED to stop');
-    } catch {
-      this.proc.kill('SIGKILL');
-    }
-  }
-}
-
 /** One attribute of every element a locator matches. */
 async function attributes(list: Locator, name: string): Promise<Array<string | null>> {
   const out: Array<string | null> = [];
   for (let i = 0, n = await list.count(); i < n; i++) out.push(await list.nth(i).getAttribute(name));
   return out;
-}
-
-async function api(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(new URL(route, base), {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: unknown = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, json };
 }
 
 describe('the editor in a real browser', function () {
@@ -158,64 +85,12 @@ describe('the editor in a real browser', function () {
 
   before(async function () {
     this.timeout(150_000);
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs it with apt-get install chromium`);
-      console.log(`      skipped: ${CHROMIUM} is not installed (apt-get install chromium); under CI this fails instead`);
-      this.skip();
-    }
-    assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'plex-butler-server.js')), 'build first: npm run build');
-
+    needChromium(this);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plex-butler-editor-'));
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.NODE_V8_COVERAGE; // c8 measures this process, not npm's or Node-RED's
-    const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: ROOT, env, maxBuffer: 16 << 20 });
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
-    const userDir = path.join(tmp, 'user');
-    fs.mkdirSync(userDir);
-    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'editor-test-userdir', private: true }));
-    await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', path.join(tmp, filename)], {
-      cwd: userDir,
-      env,
-      timeout: 120_000,
-      maxBuffer: 16 << 20,
-    });
-
+    const userDir = await installPacked(tmp);
     sim = await startSimulator();
-    const port = await freePort();
-    const settings = path.join(tmp, 'settings.js');
-    fs.writeFileSync(
-      settings,
-      `module.exports = ${JSON.stringify({
-        uiHost: '127.0.0.1',
-        flowFile: 'flows.json',
-        credentialSecret: 'editor-test',
-        telemetry: { enabled: false },
-        diagnostics: { enabled: false, ui: false },
-        editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
-        logging: { console: { level: 'info', metrics: false, audit: false } },
-      })};\n`,
-    );
-    const redJs = path.join(ROOT, 'node_modules', 'node-red', 'red.js');
-    const proc = spawn(process.execPath, [redJs, '-u', userDir, '-p', String(port), '--settings', settings], {
-      env: { ...env, PLEX_URL: sim.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    red = new NodeRed(proc, `http://127.0.0.1:${port}/`);
-    await red.ready();
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    red = await startNodeRed(tmp, userDir, {}, { PLEX_URL: sim.url });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -239,19 +114,8 @@ describe('the editor in a real browser', function () {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** Opens the edit dialog of a node on the canvas the way a user does: double-click. */
-  async function openNode(id: string): Promise<void> {
-    await page.locator(`g[id="${id}"] rect.red-ui-flow-node`).dblclick();
-    await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
-  }
-
-  function nodeCount(): Promise<number> {
-    return page.evaluate(() => {
-      let count = 0;
-      RED.nodes.eachNode(() => count++);
-      return count;
-    });
-  }
+  const openNode = (id: string): Promise<void> => openNodeIn(page, id);
+  const deploy = (): Promise<void> => deployIn(page);
 
   function startNodes(): Promise<string[]> {
     return page.evaluate(() => {
@@ -316,16 +180,7 @@ describe('the editor in a real browser', function () {
     await page.click('#red-ui-clipboard-dialog-import-conflict');
   }
 
-  async function deploy(): Promise<void> {
-    await page.click('#red-ui-header-button-deploy');
-    const done = page.locator('.red-ui-notification', { hasText: 'Successfully deployed' });
-    const asked = page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
-    await Promise.race([done.first().waitFor({ timeout: 15_000 }), asked.waitFor({ timeout: 15_000 })]);
-    if (await asked.isVisible()) {
-      assert.fail(`deploy asked for confirmation: ${await page.locator('.red-ui-notification', { has: asked }).innerText()}`);
-    }
-    await page.locator('.red-ui-notification').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
-  }
+
 
   it('shows the four flow nodes under "plex" in the palette, and registers the config node', async function () {
     this.timeout(30_000);
@@ -503,14 +358,14 @@ describe('the editor in a real browser', function () {
       const label = file.replace(/\.json$/, '');
       const flow = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowJson[];
       await chooseExample(label);
-      const before = await nodeCount();
+      const before = await nodeCount(page);
       const expected = flow.filter((n) => n.type !== 'plex-butler-server').map((n) => n.type).sort();
       await page.click('#red-ui-clipboard-dialog-ok');
       // Every example brings the same server node: from the second on, Node-RED reports it as existing.
       // "View nodes..." lists it unticked (existing config nodes are kept), so Import keeps the one.
       if (Object.keys(tabs).length > 0) await importOverConflict();
       // The editor fetches the example, then the nodes follow the mouse until a click places them.
-      await until(async () => (await nodeCount()) === before + expected.length, 10_000, `${label} to be imported`);
+      await until(async () => (await nodeCount(page)) === before + expected.length, 10_000, `${label} to be imported`);
       await page.mouse.move(box.x + 180, box.y + 60);
       await page.mouse.click(box.x + 180, box.y + 60);
 
@@ -593,10 +448,13 @@ describe('the editor in a real browser', function () {
     assert.equal(hook.status, 202);
     assert.deepEqual(hook.json, { task: 'RefreshLibraries', action: 'start', result: 'started' });
 
-    await press('Pause maintenance during playback', 'stop DeepMediaAnalysis only');
-    await until(async () => (await status('Pause maintenance during playback', 'plex-butler-stop')) === 'DeepMediaAnalysis not running', 5000, 'not-running');
-    await press('Pause maintenance during playback', 'playback started');
+    await press('Pause maintenance during playback', 'stop BackupDatabase');
+    await until(async () => (await status('Pause maintenance during playback', 'plex-butler-stop')) === 'BackupDatabase not running', 5000, 'not-running');
+    // Someone presses play on the (simulated) server: the playback node sees it and stops all.
+    await until(async () => (await status('Pause maintenance during playback', 'plex-butler-playback')) === 'idle', 5000, 'the playback node to be idle');
+    sim.play({ user: 'Ann', title: 'Film' });
     await until(() => seen('DELETE', '/butler'), 5000, 'stop all');
+    await until(async () => (await status('Pause maintenance during playback', 'plex-butler-playback')) === 'busy: 1 watching', 5000, 'the busy status');
     await until(async () => (await status('Pause maintenance during playback', 'plex-butler-all')) === 'stopped all', 5000, 'the stopped status');
     await page.evaluate(() => RED.sidebar.show('info'));
     await page.locator('.red-ui-notification').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
@@ -687,13 +545,13 @@ describe('the editor in a real browser', function () {
     const box = await page.locator('#red-ui-workspace-chart').boundingBox();
     assert.ok(box);
     const serverId = exampleServer();
-    const before = await nodeCount();
+    const before = await nodeCount(page);
     await chooseExample('Nightly database backup');
     await page.click('#red-ui-clipboard-dialog-ok');
     const notice = page.locator('.red-ui-notification', { hasText: 'already exist' });
     await notice.waitFor({ timeout: 10_000 });
     await notice.locator('button', { hasText: 'Import copy' }).click();
-    await until(async () => (await nodeCount()) > before, 10_000, 'the copy to be imported');
+    await until(async () => (await nodeCount(page)) > before, 10_000, 'the copy to be imported');
     await page.mouse.move(box.x + 180, box.y + 60);
     await page.mouse.click(box.x + 180, box.y + 60);
     assert.deepEqual(await servers(serverId), { total: 2, withId: 1 });
@@ -707,7 +565,7 @@ describe('the editor in a real browser', function () {
     }, serverId);
     assert.equal(users, example('Nightly database backup').filter((n) => n.server === serverId).length);
     await page.evaluate(() => RED.actions.invoke('core:undo'));
-    await until(async () => (await nodeCount()) === before, 5000, 'the copy to be undone');
+    await until(async () => (await nodeCount(page)) === before, 5000, 'the copy to be undone');
     assert.deepEqual(pageErrors, []);
   });
 });
