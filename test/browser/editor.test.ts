@@ -448,8 +448,8 @@ describe('the editor in a real browser', function () {
     assert.equal(hook.status, 202);
     assert.deepEqual(hook.json, { task: 'RefreshLibraries', action: 'start', result: 'started' });
 
-    await press('Pause maintenance during playback', 'stop BackupDatabase');
-    await until(async () => (await status('Pause maintenance during playback', 'plex-butler-stop')) === 'BackupDatabase not running', 5000, 'not-running');
+    await press('Pause maintenance during playback', 'stop DeepMediaAnalysis only');
+    await until(async () => (await status('Pause maintenance during playback', 'plex-butler-stop')) === 'DeepMediaAnalysis not running', 5000, 'not-running');
     // Someone presses play on the (simulated) server: the playback node sees it and stops all.
     await until(async () => (await status('Pause maintenance during playback', 'plex-butler-playback')) === 'idle', 5000, 'the playback node to be idle');
     sim.play({ user: 'Ann', title: 'Film' });
