@@ -22,6 +22,8 @@ export interface ButlerErrorInfo {
   code: ButlerErrorCode;
   statusCode?: number;
   task?: string;
+  /** What happened, in the client's own (English) words, when `message` is a translated summary. */
+  detail?: string;
 }
 
 /** The one error type the client throws. It never holds request config, headers or the token. */
@@ -29,6 +31,8 @@ export class ButlerError extends Error {
   readonly code: ButlerErrorCode;
   readonly statusCode?: number;
   readonly task?: string;
+  /** The client's own account, kept when a node layer translates `message`. */
+  detail?: string;
 
   constructor(code: ButlerErrorCode, message: string, extra: { statusCode?: number; task?: string } = {}) {
     super(message);
@@ -48,6 +52,7 @@ export class ButlerError extends Error {
     const out: ButlerErrorInfo = { message: this.message, code: this.code };
     if (this.statusCode !== undefined) out.statusCode = this.statusCode;
     if (this.task !== undefined) out.task = this.task;
+    if (this.detail !== undefined && this.detail !== this.message) out.detail = this.detail;
     return out;
   }
 }

@@ -1,6 +1,6 @@
 import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { PlaybackSnapshot, PlaybackWatch } from '../lib/playback';
-import { asButlerError, errorOutputWired, findServer, FlowNodeDef, ServerNode } from './shared';
+import { errorOutputWired, findServer, FlowNodeDef, localError, ServerNode, serverUrl } from './shared';
 import { NotificationSource } from './notification-hub';
 import { streamReporter } from './stream-status';
 
@@ -64,7 +64,7 @@ export = function register(RED: NodeAPI): void {
 
     this.on('input', (msg: NodeMessageInFlow, send, done) => {
       const failed = (err: unknown): void => {
-        const error = asButlerError(err);
+        const error = localError(RED, err, serverUrl(RED, config.server));
         if (!errorOutputWired(config)) return done(error);
         send([null, Object.assign(msg, { error: error.toJSON() })]);
         done();

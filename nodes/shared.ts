@@ -50,6 +50,29 @@ export function serverClient(RED: NodeAPI, id: string | undefined): ButlerClient
   return findServer<ServerNode>(RED, id, 'getClient').getClient();
 }
 
+/**
+ * An error as flows and logs get it: `message` from the catalog by code (Node-RED's runtime
+ * language), `detail` the client's own English account of what happened. Without a catalog
+ * (RED._ answers the key itself) the message is the client's.
+ */
+export function localError(RED: NodeAPI, err: unknown, url = ''): ButlerError {
+  const e = asButlerError(err);
+  const key = `plex-butler-server.error.${e.code}`;
+  const text = RED._(key, { url, status: e.statusCode ?? '', task: e.task ?? '' });
+  const local = new ButlerError(e.code, text && text !== key ? text : e.message, { statusCode: e.statusCode, task: e.task });
+  local.detail = e.detail ?? e.message;
+  return local;
+}
+
+/** The address of the server a flow node points at, for messages; '' when there is none. */
+export function serverUrl(RED: NodeAPI, id: string | undefined): string {
+  try {
+    return serverClient(RED, id).baseUrl;
+  } catch {
+    return '';
+  }
+}
+
 /** Whether anything is wired to output 2 (errors); if not, errors go to Catch nodes. */
 export function errorOutputWired(config: FlowNodeDef): boolean {
   return Array.isArray(config.wires) && Array.isArray(config.wires[1]) && config.wires[1].length > 0;
@@ -68,12 +91,14 @@ export function setupFlowNode<T>(RED: NodeAPI, node: Node, config: FlowNodeDef, 
   let closing = false;
 
   async function outcome(msg: NodeMessageInFlow, signal: AbortSignal): Promise<Outcome | ButlerError> {
+    let client: ButlerClient | undefined;
     try {
       const input = setup.parse(msg);
       node.status({ fill: 'blue', shape: 'dot', text: setup.busy(input) });
-      return await setup.work(serverClient(RED, config.server), input, msg, { signal });
+      client = serverClient(RED, config.server);
+      return await setup.work(client, input, msg, { signal });
     } catch (err) {
-      return asButlerError(err);
+      return localError(RED, err, client?.baseUrl);
     }
   }
 

@@ -1,7 +1,7 @@
 // Status and error reports of the nodes that follow the notification stream (activity, playback).
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import type { StreamState } from '../lib/notifications';
-import { asButlerError, errorOutputWired, FlowNodeDef } from './shared';
+import { errorOutputWired, FlowNodeDef, localError, serverUrl } from './shared';
 
 export interface StreamReporter {
   state(state: StreamState, retryMs?: number): void;
@@ -26,7 +26,7 @@ export function streamReporter(RED: NodeAPI, node: Node, config: FlowNodeDef, ty
       }
     },
     problem(err) {
-      const error = asButlerError(err);
+      const error = localError(RED, err, serverUrl(RED, config.server));
       lastCode = error.code;
       const msg = { topic: 'error', payload: null, error: error.toJSON() } as NodeMessage;
       if (errorWired) node.send([null, msg]);

@@ -151,3 +151,25 @@ describe('lib pieces', () => {
     });
   });
 });
+
+describe('localError', () => {
+  it('takes msg.error.message from the catalog by code with its values, keeps the client words as detail', async () => {
+    const { localError } = await import('../nodes/shared');
+    const seen: Array<[string, unknown]> = [];
+    const red = {
+      _: (key: string, values: Record<string, unknown>) => {
+        seen.push([key, values]);
+        return key === 'plex-butler-server.error.UNKNOWN_TASK' ? `Plex kennt keine Aufgabe „${String(values.task)}“` : key;
+      },
+    } as unknown as import('node-red').NodeAPI;
+    const err = localError(red, new ButlerError('UNKNOWN_TASK', 'Plex has no Butler task named "Nope"', { statusCode: 404, task: 'Nope' }), 'http://127.0.0.1:1');
+    assert.deepEqual(err.toJSON(), { message: 'Plex kennt keine Aufgabe „Nope“', code: 'UNKNOWN_TASK', statusCode: 404, task: 'Nope', detail: 'Plex has no Butler task named "Nope"' });
+    assert.deepEqual(seen[0], ['plex-butler-server.error.UNKNOWN_TASK', { url: 'http://127.0.0.1:1', status: 404, task: 'Nope' }]);
+    // No catalog entry (RED._ answers the key): the client's own message.
+    const plain = localError(red, new ButlerError('TIMEOUT', 'No answer within 10 ms'));
+    assert.equal(plain.message, 'No answer within 10 ms');
+    assert.equal(plain.toJSON().detail, undefined);
+    // Not a ButlerError: a fault of ours, INTERNAL, not BAD_RESPONSE.
+    assert.equal(localError(red, new TypeError('x is undefined')).code, 'INTERNAL');
+  });
+});
