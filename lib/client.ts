@@ -5,7 +5,7 @@ import { ButlerTask, parseTaskList } from './parse';
 import { AllAction, checkTaskName } from './validate';
 import { Answer, ServerHttp } from './http';
 import { defaultRetryOptions, Failure, retryDelay, RetryOptions } from './retry';
-import { ALL_CALLERS_LEFT, SingleFlight } from './single-flight';
+import { SingleFlight } from './single-flight';
 import { Slots } from './slots';
 import { ButlerSettings, mediaContainer, parsePrefs, parseSessionCount, settingsQuery } from './settings';
 import { parseSessions, PlaybackSession } from './sessions';
@@ -213,14 +213,11 @@ export class ButlerClient {
     if (this.closed) return Promise.reject(closedError());
     const deadline = spec.deadline ?? Date.now() + this.timeout;
     const join = { signal: spec.signal, deadline, timeout: () => this.timeoutError() };
-    return this.flights.run(`${spec.method} ${spec.route}`, join, (shared, until) => this.perform(spec, shared, until));
+    return this.flights.run(`${spec.method} ${spec.route}`, join, (ctrl, until) => this.perform(spec, ctrl, until));
   }
 
   /** Waits for a slot, tries (and for reads retries), and names whatever ended the call. */
-  private async perform(spec: RequestSpec, shared: AbortSignal, deadline: number): Promise<Answer> {
-    const ctrl = new AbortController();
-    const onLeft = (): void => ctrl.abort(ALL_CALLERS_LEFT);
-    shared.addEventListener('abort', onLeft, { once: true });
+  private async perform(spec: RequestSpec, ctrl: AbortController, deadline: number): Promise<Answer> {
     const timer = setTimeout(() => ctrl.abort(TIMED_OUT), Math.max(0, deadline - Date.now()));
     this.controllers.add(ctrl);
     let last: ButlerError | undefined;
@@ -235,7 +232,6 @@ export class ButlerClient {
       throw this.explain(err, ctrl.signal, last);
     } finally {
       clearTimeout(timer);
-      shared.removeEventListener('abort', onLeft);
       this.controllers.delete(ctrl);
     }
   }

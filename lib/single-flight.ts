@@ -22,14 +22,15 @@ export interface JoinOptions {
 
 /**
  * Shares one run per key among the callers that arrive while it runs. Each caller may stop
- * waiting on its own; when the last one has gone, the run's signal is aborted and the key is
- * free again, so later callers start afresh instead of joining a cancelled run.
+ * waiting on its own; when the last one has gone, the run's controller is aborted (reason
+ * ALL_CALLERS_LEFT) and the key is free again, so later callers start afresh instead of joining a
+ * cancelled run. The work gets the controller to abort for reasons of its own (a deadline, a close).
  */
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
 
   /** Runs `work` for `key`, or joins the run already under way. */
-  run(key: string, options: JoinOptions, work: (signal: AbortSignal, deadline: number) => Promise<T>): Promise<T> {
+  run(key: string, options: JoinOptions, work: (ctrl: AbortController, deadline: number) => Promise<T>): Promise<T> {
     const flight = this.flights.get(key) ?? this.start(key, options.deadline, work);
     flight.callers++;
     const early = options.deadline < flight.deadline;
@@ -42,9 +43,9 @@ export class SingleFlight<T> {
     return this.flights.size;
   }
 
-  private start(key: string, deadline: number, work: (signal: AbortSignal, deadline: number) => Promise<T>): Flight<T> {
+  private start(key: string, deadline: number, work: (ctrl: AbortController, deadline: number) => Promise<T>): Flight<T> {
     const ctrl = new AbortController();
-    const flight: Flight<T> = { promise: work(ctrl.signal, deadline), ctrl, deadline, callers: 0 };
+    const flight: Flight<T> = { promise: work(ctrl, deadline), ctrl, deadline, callers: 0 };
     const forget = (): void => {
       if (this.flights.get(key) === flight) this.flights.delete(key);
     };
@@ -56,7 +57,7 @@ export class SingleFlight<T> {
   private leave(key: string, flight: Flight<T>): void {
     if (--flight.callers > 0) return;
     if (this.flights.get(key) === flight) this.flights.delete(key);
-    flight.ctrl.abort(ALL_CALLERS_LEFT);
+    if (!flight.ctrl.signal.aborted) flight.ctrl.abort(ALL_CALLERS_LEFT);
   }
 
   /** One caller's wait, ended early by its signal or its own deadline. */

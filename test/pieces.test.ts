@@ -32,8 +32,8 @@ describe('lib pieces', () => {
     it('a caller that leaves gets ABORTED; the run is cancelled only when the last one left', async () => {
       const flights = new SingleFlight<string>();
       let seen: AbortSignal | undefined;
-      const work = (signal: AbortSignal): Promise<string> => {
-        seen = signal;
+      const work = (ctrl: AbortController): Promise<string> => {
+        seen = ctrl.signal;
         return new Promise((resolve) => setTimeout(() => resolve('done'), 80));
       };
       const a = new AbortController();
