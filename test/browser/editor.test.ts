@@ -1,18 +1,14 @@
 // The editor as a user meets it: a real Node-RED with this package installed from `npm pack`,
 // the Butler simulator behind it, driven in headless Chromium.
 import assert from 'node:assert/strict';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { Browser, chromium, Locator, Page } from 'playwright-core';
+import { Browser, Locator, Page } from 'playwright-core';
 import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simulator';
 import { freePort } from '../../scripts/compat/proc';
+import { launchChromium, NodeRed, requireChromium, ROOT, startNodeRed, until, usesDashboard } from './nodered';
 
-const exec = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'docs', 'images');
 const MODULE = 'node-red-contrib-plex-butler';
 const FLOW_TYPES = ['plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all'];
@@ -67,57 +63,6 @@ function catalog(type: string): Catalog {
   return all[type];
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A Node-RED process with its console output kept for inspection. */
-class NodeRed {
-  log = '';
-  private exited = false;
-
-  constructor(
-    private readonly proc: ChildProcess,
-    readonly base: string,
-  ) {
-    const keep = (chunk: Buffer): void => {
-      this.log += chunk.toString('utf8');
-    };
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    proc.on('exit', () => {
-      this.exited = true;
-    });
-  }
-
-  async ready(): Promise<void> {
-    await until(() => this.exited || /Started flows/.test(this.log), 60_000, 'Node-RED to start');
-    if (this.exited) throw new Error(`Node-RED exited:\n${this.log}`);
-  }
-
-  /** Lines logged at error level, or about node types the runtime could not find. */
-  problems(from = 0): string[] {
-    return this.log
-      .slice(from)
-      .split('\n')
-      .filter((l) => /\[error\]|missing types|unknown type/i.test(l));
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    this.proc.kill('SIGTERM');
-    try {
-      await until(() => this.exited, 10_000, 'Node-RED to stop');
-    } catch {
-      this.proc.kill('SIGKILL');
-    }
-  }
-}
-
 /** One attribute of every element a locator matches. */
 async function attributes(list: Locator, name: string): Promise<Array<string | null>> {
   const out: Array<string | null> = [];
@@ -142,7 +87,6 @@ async function api(base: string, method: string, route: string, body?: unknown):
 }
 
 describe('the editor in a real browser', function () {
-  let tmp = '';
   let sim: ButlerSimulator | undefined;
   let red: NodeRed | undefined;
   let browser: Browser | undefined;
@@ -152,64 +96,11 @@ describe('the editor in a real browser', function () {
 
   before(async function () {
     this.timeout(150_000);
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs it with apt-get install chromium`);
-      console.log(`      skipped: ${CHROMIUM} is not installed (apt-get install chromium); under CI this fails instead`);
-      this.skip();
-    }
+    requireChromium(this);
     assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'plex-butler-server.js')), 'build first: npm run build');
-
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plex-butler-editor-'));
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.NODE_V8_COVERAGE; // c8 measures this process, not npm's or Node-RED's
-    const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: ROOT, env, maxBuffer: 16 << 20 });
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
-    const userDir = path.join(tmp, 'user');
-    fs.mkdirSync(userDir);
-    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'editor-test-userdir', private: true }));
-    await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', path.join(tmp, filename)], {
-      cwd: userDir,
-      env,
-      timeout: 120_000,
-      maxBuffer: 16 << 20,
-    });
-
     sim = await startSimulator();
-    const port = await freePort();
-    const settings = path.join(tmp, 'settings.js');
-    fs.writeFileSync(
-      settings,
-      `module.exports = ${JSON.stringify({
-        uiHost: '127.0.0.1',
-        flowFile: 'flows.json',
-        credentialSecret: 'editor-test',
-        telemetry: { enabled: false },
-        diagnostics: { enabled: false, ui: false },
-        editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
-        logging: { console: { level: 'info', metrics: false, audit: false } },
-      })};\n`,
-    );
-    const redJs = path.join(ROOT, 'node_modules', 'node-red', 'red.js');
-    const proc = spawn(process.execPath, [redJs, '-u', userDir, '-p', String(port), '--settings', settings], {
-      env: { ...env, PLEX_URL: sim.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    red = new NodeRed(proc, `http://127.0.0.1:${port}/`);
-    await red.ready();
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    red = await startNodeRed({ prefix: 'plex-butler-editor-', env: { PLEX_URL: sim.url } });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -230,7 +121,6 @@ describe('the editor in a real browser', function () {
     await browser?.close();
     await red?.stop();
     await sim?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   /** Opens the edit dialog of a node on the canvas the way a user does: double-click. */
@@ -428,7 +318,10 @@ describe('the editor in a real browser', function () {
     assert.ok(red && sim);
     const mark = red.log.length;
     const dir = path.join(ROOT, 'examples');
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !usesDashboard(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as FlowJson[]))
+      .sort(); // the dashboard example needs @flowfuse/node-red-dashboard: dashboard.test.ts
     assert.ok(files.length >= 4, 'four examples or more');
     const tabs: Record<string, string> = {};
     const box = await page.locator('#red-ui-workspace-chart').boundingBox();
