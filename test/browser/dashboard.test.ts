@@ -15,6 +15,22 @@ const SHOT = path.join(ROOT, 'docs', 'images', 'dashboard.png');
 const CONFIG_TYPES = new Set(['plex-butler-server', 'ui-base', 'ui-page', 'ui-theme', 'ui-group']);
 const RUN_MS = 6000;
 
+// The parts of the editor's global RED the editor check uses.
+interface EditorNode {
+  id: string;
+  type: string;
+  valid?: boolean;
+}
+interface EditorApi {
+  nodes: {
+    node(id: string): EditorNode | undefined;
+    eachNode(cb: (n: EditorNode) => void): void;
+    eachConfig(cb: (n: EditorNode) => void): void;
+    getType(type: string): unknown;
+  };
+}
+declare const RED: EditorApi;
+
 interface FlowNode {
   id: string;
   type: string;
@@ -143,6 +159,31 @@ describe('the Maintenance dashboard example in a real browser', function () {
     await page.getByRole('button', { name: 'Save' }).click();
     await until(() => sim !== undefined && sim.window.startHour === 1 && sim.window.endHour === 7, 5000, 'the new window on the server');
     await page.locator('.plex-butler-window', { hasText: 'Maintenance window: 1:00 to 7:00' }).waitFor();
+  });
+
+  it('opens in the editor with the dashboard installed: every node of the example known and valid', async function () {
+    this.timeout(60_000);
+    assert.ok(browser && red);
+    const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
+    const editor = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      editor.on('pageerror', (err) => pageErrors.push(`editor: ${err.message}`));
+      await editor.goto(red.base);
+      await editor.waitForSelector('.red-ui-palette-node[data-palette-type="ui-template"]', { timeout: 30_000 });
+      const last = nodes[nodes.length - 1].id;
+      await editor.waitForFunction((id) => RED.nodes.node(id) !== undefined, last);
+      const problems = await editor.evaluate((ids) => {
+        const out: string[] = [];
+        for (const id of ids) {
+          const n = RED.nodes.node(id);
+          if (!n || !RED.nodes.getType(n.type) || n.valid === false) out.push(`${n?.type ?? 'missing'} ${id}`);
+        }
+        return out;
+      }, nodes.map((n) => n.id));
+      assert.deepEqual(problems, []);
+    } finally {
+      await editor.close();
+    }
   });
 
   it('shows an error as a notification', async function () {
