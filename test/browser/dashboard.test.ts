@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { ButlerSimulator, startSimulator } from '../../sim/simulator';
-import { launchChromium, NodeRed, requireChromium, ROOT, startNodeRed, until } from './nodered';
+import { DASHBOARD, launchChromium, NodeRed, requireChromium, ROOT, startNodeRed, until } from './nodered';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'Maintenance dashboard.json');
 const SHOT = path.join(ROOT, 'docs', 'images', 'dashboard.png');
@@ -70,7 +70,7 @@ describe('the Maintenance dashboard example in a real browser', function () {
     requireChromium(this);
     assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'plex-butler-server.js')), 'build first: npm run build');
     sim = await startSimulator({ runMs: RUN_MS });
-    red = await startNodeRed({ prefix: 'plex-butler-dashboard-', env: { PLEX_URL: sim.url }, link: ['@flowfuse/node-red-dashboard'] });
+    red = await startNodeRed({ prefix: 'plex-butler-dashboard-', env: { PLEX_URL: sim.url }, link: [DASHBOARD] });
     const nodes = await deployExample(red, sim.token);
     const base = nodes.find((n) => n.type === 'ui-base')?.path;
     const sub = nodes.find((n) => n.type === 'ui-page')?.path;

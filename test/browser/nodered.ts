@@ -126,11 +126,22 @@ function linkModules(userDir: string, names: string[]): void {
   }
 }
 
-function writeSettings(file: string): void {
+/**
+ * Node-RED also loads every Node-RED module in the node_modules folders above its own install,
+ * so from this checkout it would find the devDependency @flowfuse/node-red-dashboard. Only the
+ * suites that link it get it; for the others it is excluded, as a user's install would not have it.
+ */
+function excludes(link: string[]): string[] {
+  return [DASHBOARD].filter((name) => !link.includes(name)).map((name) => path.basename(name));
+}
+export const DASHBOARD = '@flowfuse/node-red-dashboard';
+
+function writeSettings(file: string, link: string[]): void {
   fs.writeFileSync(
     file,
     `module.exports = ${JSON.stringify({
       uiHost: '127.0.0.1',
+      nodesExcludes: excludes(link),
       flowFile: 'flows.json',
       credentialSecret: 'editor-test',
       telemetry: { enabled: false },
@@ -146,10 +157,11 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRed> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix));
   const userDir = path.join(tmp, 'user');
   await installPacked(tmp, userDir);
-  linkModules(userDir, options.link ?? []);
+  const link = options.link ?? [];
+  linkModules(userDir, link);
   const port = await freePort();
   const settings = path.join(tmp, 'settings.js');
-  writeSettings(settings);
+  writeSettings(settings, link);
   const redJs = path.join(ROOT, 'node_modules', 'node-red', 'red.js');
   const proc = spawn(process.execPath, [redJs, '-u', userDir, '-p', String(port), '--settings', settings], {
     env: { ...childEnv(), ...options.env },
