@@ -142,6 +142,17 @@ function coreTypes(): Set<string> {
   return types;
 }
 
+/** The one example built for FlowFuse Dashboard 2.0, which may use that package's types. */
+const DASHBOARD_EXAMPLE = path.join('examples', 'Maintenance dashboard.json');
+const DASHBOARD_PACKAGE = '@flowfuse/node-red-dashboard';
+
+/** Node types of FlowFuse Dashboard 2.0 (widgets and its ui-base/ui-page/ui-theme/ui-group config nodes). */
+function dashboardTypes(): Set<string> {
+  const file = require.resolve(`${DASHBOARD_PACKAGE}/package.json`, { paths: [ROOT] });
+  const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+  return new Set(Object.keys(pkg['node-red'].nodes));
+}
+
 describe('flow library scorecard (offline)', () => {
   describe('package.json', () => {
     it('has a license, with the LICENSE file beside it', () => {
@@ -327,13 +338,19 @@ describe('flow library scorecard (offline)', () => {
       for (const type of flowTypes) assert.ok(used.has(type), `${type} is in no example`);
     });
 
-    it('uses only core types and ours, with wires and server references that resolve', () => {
+    it('uses only core types and ours (and the dashboard example the dashboard\'s), with wires and server references that resolve', () => {
+      const ui = dashboardTypes();
+      assert.ok(['ui-base', 'ui-page', 'ui-theme', 'ui-group', 'ui-template', 'ui-button'].every((t) => ui.has(t)), 'the dashboard types');
       for (const { file, nodes } of parsed) {
         const list = nodes as FlowNode[];
         const ids = new Set(list.map((n) => n.id));
         assert.equal(ids.size, list.length, `${file}: unique ids`);
+        const extra = file === DASHBOARD_EXAMPLE ? ui : new Set<string>();
         for (const n of list) {
-          assert.ok(core.has(n.type) || declaredTypes.includes(n.type), `${file}: unknown type ${n.type}`);
+          assert.ok(core.has(n.type) || declaredTypes.includes(n.type) || extra.has(n.type), `${file}: unknown type ${n.type}`);
+          for (const key of ['group', 'page', 'ui', 'theme']) {
+            if (extra.has(n.type) && typeof n[key] === 'string' && n[key] !== '') assert.ok(ids.has(n[key]), `${file}: ${n.id} ${key}`);
+          }
           for (const target of (n.wires ?? []).flat()) assert.ok(ids.has(target), `${file}: ${n.id} wires to a missing ${target}`);
           if (typeof n.server === 'string') assert.ok(list.some((s) => s.id === n.server && s.type === 'plex-butler-server'), `${file}: ${n.id} server`);
         }
@@ -349,6 +366,14 @@ describe('flow library scorecard (offline)', () => {
         assert.ok(servers.length >= 1 && servers.every((s) => s.url === '${PLEX_URL}'), `${file}: server url`);
         assert.ok(list.some((n) => n.type === 'comment' && typeof n.info === 'string' && n.info.length > 40), `${file}: comment`);
       }
+    });
+
+    it('has the dashboard example, whose comment says to install the dashboard first', () => {
+      const found = parsed.find((p) => p.file === DASHBOARD_EXAMPLE);
+      assert.ok(found, DASHBOARD_EXAMPLE);
+      const list = found.nodes as FlowNode[];
+      assert.ok(list.some((n) => n.type.startsWith('ui-')));
+      assert.ok(list.some((n) => n.type === 'comment' && String(n.info).includes(`Install FlowFuse Dashboard 2.0 first`) && String(n.info).includes(DASHBOARD_PACKAGE)));
     });
   });
 

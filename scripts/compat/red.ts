@@ -34,6 +34,9 @@ module.exports = {
   diagnostics: { enabled: false },
   telemetry: { enabled: false },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
+  // Node-RED loads the Node-RED modules of every node_modules above its install, so from .compat/
+  // it would find the repo's devDependency @flowfuse/node-red-dashboard: a leg tests this package alone.
+  nodesExcludes: ['node-red-dashboard'],
 };
 `;
 }

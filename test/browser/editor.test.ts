@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Browser, Locator, Page } from 'playwright-core';
 import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simulator';
 import { freePort } from '../../scripts/compat/proc';
-import { api, deploy as deployIn, installPacked, launchBrowser, MODULE, needChromium, nodeCount, NodeRed, openNode as openNodeIn, ROOT, SHOTS, startNodeRed, until } from './harness';
+import { api, deploy as deployIn, installPacked, launchBrowser, MODULE, needChromium, nodeCount, NodeRed, openNode as openNodeIn, ROOT, SHOTS, startNodeRed, until, usesDashboard } from './harness';
 
 const FLOW_TYPES = ['plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all'];
 const ALL_TYPES = ['plex-butler-server', ...FLOW_TYPES];
@@ -75,13 +75,13 @@ async function attributes(list: Locator, name: string): Promise<Array<string | n
 }
 
 describe('the editor in a real browser', function () {
-  let tmp = '';
   let sim: ButlerSimulator | undefined;
   let red: NodeRed | undefined;
   let browser: Browser | undefined;
   let page: Page;
   const pageErrors: string[] = [];
   let startId = '';
+  let tmp = '';
 
   before(async function () {
     this.timeout(150_000);
@@ -348,7 +348,10 @@ describe('the editor in a real browser', function () {
     assert.ok(red && sim);
     const mark = red.log.length;
     const dir = path.join(ROOT, 'examples');
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !usesDashboard(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as FlowJson[]))
+      .sort(); // the dashboard example needs @flowfuse/node-red-dashboard: dashboard.test.ts
     assert.ok(files.length >= 4, 'four examples or more');
     const tabs: Record<string, string> = {};
     const box = await page.locator('#red-ui-workspace-chart').boundingBox();

@@ -22,6 +22,25 @@ export async function until(check: () => boolean | Promise<boolean>, ms: number,
   }
 }
 
+/** FlowFuse Dashboard 2.0, a devDependency: only the suites that link it give it to Node-RED. */
+export const DASHBOARD = '@flowfuse/node-red-dashboard';
+
+/** Examples that need FlowFuse Dashboard 2.0 (`ui-*` types): only the dashboard suite runs them. */
+export function usesDashboard(flow: Array<{ type: string }>): boolean {
+  return flow.some((n) => n.type.startsWith('ui-'));
+}
+
+/** Links node_modules/<name> of this checkout into a user folder (after npm install, which would prune it). */
+export function linkModules(userDir: string, names: string[]): void {
+  for (const name of names) {
+    const from = path.join(ROOT, 'node_modules', name);
+    if (!fs.existsSync(path.join(from, 'package.json'))) throw new Error(`${name} is not installed: run npm ci`);
+    const to = path.join(userDir, 'node_modules', name);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.symlinkSync(from, to, 'dir');
+  }
+}
+
 /** A Node-RED process with its console output kept for inspection. */
 export class NodeRed {
   log = '';
@@ -106,6 +125,9 @@ export async function startNodeRed(tmp: string, userDir: string, extraSettings: 
     settings,
     `module.exports = ${JSON.stringify({
       uiHost: '127.0.0.1',
+      // Node-RED also loads the Node-RED modules in the node_modules folders above its own install,
+      // so from this checkout it would find the devDependency dashboard: a user's install has not.
+      nodesExcludes: [path.basename(DASHBOARD)],
       flowFile: 'flows.json',
       credentialSecret: 'editor-test',
       telemetry: { enabled: false },
