@@ -377,14 +377,14 @@ describe('flow library scorecard (offline)', () => {
     });
   });
 
-  it('packs only dist/lib, dist/nodes, resources, examples, README.md, LICENSE and package.json', function () {
+  it('packs only dist/lib, dist/nodes, resources, examples, README.md, CHANGELOG.md, LICENSE and package.json', function () {
     this.timeout(60_000);
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.NODE_V8_COVERAGE; // npm itself needs no coverage
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 16 << 20 });
     const [{ files }] = JSON.parse(out) as Array<{ files: Array<{ path: string }> }>;
     const paths = files.map((f) => f.path);
-    const stray = paths.filter((p) => !/^(dist\/lib\/|dist\/nodes\/|resources\/|examples\/)/.test(p) && !['README.md', 'LICENSE', 'package.json'].includes(p));
+    const stray = paths.filter((p) => !/^(dist\/lib\/|dist\/nodes\/|resources\/|examples\/)/.test(p) && !['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(p));
     assert.deepEqual(stray, []);
     for (const type of declaredTypes) {
       for (const f of [`dist/nodes/${type}.js`, `dist/nodes/${type}.html`, `dist/nodes/locales/en-US/${type}.json`, `dist/nodes/locales/en-US/${type}.html`]) {
@@ -395,6 +395,6 @@ describe('flow library scorecard (offline)', () => {
     assert.ok(paths.includes('dist/nodes/icons/plex-butler-playback.svg'));
     assert.ok(paths.includes('resources/plex-butler-editor.js'));
     for (const file of exampleFiles) assert.ok(paths.includes(path.relative(ROOT, file)), `${file} is packed`);
-    for (const f of ['README.md', 'LICENSE', 'package.json']) assert.ok(paths.includes(f), f);
+    for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']) assert.ok(paths.includes(f), f);
   });
 });

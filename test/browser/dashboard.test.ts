@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { ButlerSimulator, startSimulator } from '../../sim/simulator';
-import { DASHBOARD, installPacked, launchBrowser, linkModules, needChromium, NodeRed, ROOT, startNodeRed, until } from './harness';
+import { DASHBOARD, installPacked, launchBrowser, linkModules, needChromium, NodeRed, ROOT, startNodeRed, until, newPage, screenshotFailures } from './harness';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'Maintenance dashboard.json');
 const SHOT = path.join(ROOT, 'docs', 'images', 'dashboard.png');
@@ -79,17 +79,10 @@ describe('the Maintenance dashboard example in a real browser', function () {
     const sub = nodes.find((n) => n.type === 'ui-page')?.path;
     pageUrl = new URL(`${String(base).slice(1)}${String(sub)}`, red.base).href;
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page = await newPage(browser, pageErrors);
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !browser) return;
-    const shot = path.join(os.tmpdir(), `plex-butler-dashboard-failure-${Date.now()}.png`);
-    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
-    console.log(`      screenshot of the failure: ${shot}`);
-  });
+  screenshotFailures('dashboard', () => (browser ? page : undefined));
 
   after(async function () {
     this.timeout(30_000);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Browser, Locator, Page } from 'playwright-core';
 import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simulator';
 import { freePort } from '../../scripts/compat/proc';
-import { api, deploy as deployIn, installPacked, launchBrowser, MODULE, needChromium, nodeCount, NodeRed, openNode as openNodeIn, ROOT, SHOTS, startNodeRed, until, usesDashboard } from './harness';
+import { api, deploy as deployIn, installPacked, launchBrowser, MODULE, needChromium, nodeCount, NodeRed, openNode as openNodeIn, ROOT, SHOTS, startNodeRed, until, usesDashboard, newPage, screenshotFailures, chooseExample } from './harness';
 
 const FLOW_TYPES = ['plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all'];
 const ALL_TYPES = ['plex-butler-server', ...FLOW_TYPES];
@@ -91,20 +91,13 @@ describe('the editor in a real browser', function () {
     sim = await startSimulator();
     red = await startNodeRed(tmp, userDir, {}, { PLEX_URL: sim.url });
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page = await newPage(browser, pageErrors);
     await page.goto(red.base);
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="plex-butler-start"]', { timeout: 30_000 });
     fs.mkdirSync(SHOTS, { recursive: true });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !browser) return;
-    const shot = path.join(os.tmpdir(), `plex-butler-editor-failure-${Date.now()}.png`);
-    await page.screenshot({ path: shot }).catch(() => undefined);
-    console.log(`      screenshot of the failure: ${shot}`);
-  });
+  screenshotFailures('editor', () => (browser ? page : undefined));
 
   after(async function () {
     this.timeout(30_000);
@@ -152,23 +145,7 @@ describe('the editor in a real browser', function () {
     }, id);
   }
 
-  /** Import > Examples > this package > label, into a new flow; Import is left to the caller. */
-  async function chooseExample(label: string): Promise<void> {
-    await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
-    const tree = page.locator('.red-ui-clipboard-dialog-tab-library .red-ui-treeList-label');
-    const folder = tree.filter({ hasText: MODULE }).first();
-    const row = tree.filter({ hasText: label }).first();
-    await folder.waitFor();
-    await page.waitForTimeout(400); // the dialog fades in
-    if (!(await row.isVisible())) {
-      await folder.click();
-      await row.waitFor();
-      await page.waitForTimeout(600); // the folder slides open
-    }
-    await row.click();
-    assert.equal(await row.and(page.locator('.selected')).count(), 1, `${label} selected`);
-    await page.click('#red-ui-clipboard-dialog-import-opt-new');
-  }
+
 
   /** Answers Node-RED's "some nodes already exist" notice: View nodes..., then Import (existing config nodes stay unticked). */
   async function importOverConflict(): Promise<void> {
@@ -360,7 +337,7 @@ describe('the editor in a real browser', function () {
     for (const file of files) {
       const label = file.replace(/\.json$/, '');
       const flow = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowJson[];
-      await chooseExample(label);
+      await chooseExample(page, label);
       const before = await nodeCount(page);
       const expected = flow.filter((n) => n.type !== 'plex-butler-server').map((n) => n.type).sort();
       await page.click('#red-ui-clipboard-dialog-ok');
@@ -549,7 +526,7 @@ describe('the editor in a real browser', function () {
     assert.ok(box);
     const serverId = exampleServer();
     const before = await nodeCount(page);
-    await chooseExample('Nightly database backup');
+    await chooseExample(page, 'Nightly database backup');
     await page.click('#red-ui-clipboard-dialog-ok');
     const notice = page.locator('.red-ui-notification', { hasText: 'already exist' });
     await notice.waitFor({ timeout: 10_000 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Browser, chromium, Page } from 'playwright-core';
@@ -206,15 +207,8 @@ export function nodeCount(page: Page): Promise<number> {
   });
 }
 
-/**
- * Imports one of this package's examples into a new flow from Import > Examples, as a user does,
- * and places it with a click. `added` is how many nodes the import adds. Returns the new tab's id.
- */
-export async function importExample(page: Page, label: string, added: number): Promise<string> {
-  const box = await page.locator('#red-ui-workspace-chart').boundingBox();
-  assert.ok(box);
-  // The import dialog does not open while an edit tray is still sliding out.
-  await until(async () => (await page.locator('.red-ui-tray').count()) === 0, 5000, 'the edit dialogs to close');
+/** Import > Examples > this package > label, into a new flow; pressing Import is left to the caller. */
+export async function chooseExample(page: Page, label: string): Promise<void> {
   await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
   const tree = page.locator('.red-ui-clipboard-dialog-tab-library .red-ui-treeList-label');
   const folder = tree.filter({ hasText: MODULE }).first();
@@ -229,6 +223,37 @@ export async function importExample(page: Page, label: string, added: number): P
   await row.click();
   assert.equal(await row.and(page.locator('.selected')).count(), 1, `${label} selected`);
   await page.click('#red-ui-clipboard-dialog-import-opt-new');
+}
+
+/** A page 1400 px wide with a 15 s default timeout, its script errors collected into `errors`. */
+export async function newPage(browser: Browser, errors: string[], height = 900): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height } });
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (err) => errors.push(err.message));
+  return page;
+}
+
+/** Mocha hook: a full screenshot of the page in the temp folder when a test fails. */
+export function screenshotFailures(name: string, page: () => Page | undefined): void {
+  afterEach(async function () {
+    const shown = page();
+    if (this.currentTest?.state !== 'failed' || !shown) return;
+    const shot = path.join(os.tmpdir(), `plex-butler-${name}-failure-${Date.now()}.png`);
+    await shown.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+    console.log(`      screenshot of the failure: ${shot}`);
+  });
+}
+
+/**
+ * Imports one of this package's examples into a new flow from Import > Examples, as a user does,
+ * and places it with a click. `added` is how many nodes the import adds. Returns the new tab's id.
+ */
+export async function importExample(page: Page, label: string, added: number): Promise<string> {
+  const box = await page.locator('#red-ui-workspace-chart').boundingBox();
+  assert.ok(box);
+  // The import dialog does not open while an edit tray is still sliding out.
+  await until(async () => (await page.locator('.red-ui-tray').count()) === 0, 5000, 'the edit dialogs to close');
+  await chooseExample(page, label);
   const before = await nodeCount(page);
   await page.click('#red-ui-clipboard-dialog-ok');
   // The editor fetches the example, then the nodes follow the mouse until a click places them.

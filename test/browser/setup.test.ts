@@ -9,7 +9,7 @@ import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simula
 import { FakePlexTv, startFakePlexTv } from '../../sim/plextv';
 import { FakeGdm, startFakeGdm } from '../../sim/gdm';
 import { freePort } from '../../scripts/compat/proc';
-import { api, deploy, importExample, installPacked, launchBrowser, needChromium, NodeRed, openNode, SHOTS, startNodeRed, until } from './harness';
+import { api, deploy, importExample, installPacked, launchBrowser, needChromium, NodeRed, openNode, SHOTS, startNodeRed, until, newPage, screenshotFailures } from './harness';
 
 interface EditorNode {
   id: string;
@@ -77,20 +77,13 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     assert.ok(deployed.status === 204 || deployed.status === 200, JSON.stringify(deployed.json));
 
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page = await newPage(browser, pageErrors, 1000);
     await page.goto(red.base);
     await page.waitForSelector('g[id="a-start"]', { timeout: 30_000 });
     fs.mkdirSync(SHOTS, { recursive: true });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !browser) return;
-    const shot = path.join(os.tmpdir(), `plex-butler-setup-failure-${Date.now()}.png`);
-    await page.screenshot({ path: shot }).catch(() => undefined);
-    console.log(`      screenshot of the failure: ${shot}`);
-  });
+  screenshotFailures('setup', () => (browser ? page : undefined));
 
   after(async function () {
     this.timeout(30_000);
