@@ -52,107 +52,136 @@
 
     // The task field of plex-butler-start/stop: free text, a datalist for typing, a menu with
     // titles and descriptions, a reload button, and the known names when the server is out of reach.
+    // The functions below share one state object per open dialog (see newTaskField).
+    function newTaskField(node, prefix) {
+        return {
+            t: function (key, opts) { return node._(prefix + '.' + key, opts); },
+            input: $('#node-input-task'),
+            list: $('#' + prefix + '-tasklist'),
+            source: $('#' + prefix + '-source'),
+            about: $('#' + prefix + '-about'),
+            refresh: $('#' + prefix + '-refresh'),
+            tasks: null, // the server's list, or null: the known names stand in
+            lastKey: null, // the request the list answers, so that an unchanged server is not asked again
+            seq: 0 // numbers the requests: only the newest answer counts
+        };
+    }
+
+    // The server's tasks, or the known names without titles when there is no list.
+    function taskOptions(field) {
+        return field.tasks || KNOWN_TASKS.map(function (name) { return { name: name, title: '', description: '' }; });
+    }
+
+    // The datalist the input offers while typing.
+    function fillTaskList(field) {
+        field.list.empty();
+        taskOptions(field).forEach(function (task) {
+            $('<option>').attr('value', task.name).attr('label', task.title || field.t('tasks.known')).appendTo(field.list);
+        });
+    }
+
+    function setTaskSource(field, text, kind) {
+        field.source.text(text).attr('data-state', kind);
+    }
+
+    // The line under the input: what the typed task is, or what is wrong with it.
+    function describeTask(field) {
+        var v = (field.input.val() || '').trim();
+        var about = field.about;
+        about.empty().removeAttr('data-state');
+        if (!v) { about.text(field.t('tasks.fromMsg')); return; }
+        if (!TASK_NAME.test(v)) { about.text(field.t('tasks.invalid')).attr('data-state', 'error'); return; }
+        var hit = field.tasks && field.tasks.find(function (task) { return task.name === v; });
+        if (hit) {
+            describeListedTask(field, hit);
+        } else if (field.tasks) {
+            about.text(field.t('tasks.unlisted', { task: v })).attr('data-state', 'warning');
+        }
+    }
+
+    // A task the server listed: its title, then description, schedule and whether it is disabled.
+    function describeListedTask(field, hit) {
+        $('<strong>').text(hit.title || hit.name).appendTo(field.about);
+        var extra = [hit.description];
+        if (hit.interval) { extra.push(hit.interval === 1 ? field.t('tasks.daily') : field.t('tasks.every', { count: hit.interval })); }
+        if (hit.enabled === false) { extra.push(field.t('tasks.disabled')); }
+        field.about.append(document.createTextNode(' — ' + extra.filter(Boolean).join(' · ')));
+    }
+
+    // Asks the chosen server for its tasks, unless it was just asked the same (force: ask anyway).
+    function loadTasks(field, force) {
+        var id = $('#node-input-server').val();
+        if (!id || id === '_ADD_' || !RED.nodes.node(id)) {
+            field.tasks = null; field.lastKey = null;
+            setTaskSource(field, field.t('tasks.noServer'), 'idle');
+            fillTaskList(field); describeTask(field);
+            return;
+        }
+        var body = serverBody(id);
+        var key = JSON.stringify(body);
+        if (key === field.lastKey && !force) { return; }
+        field.lastKey = key;
+        requestTasks(field, body);
+    }
+
+    // One request to plex-butler/tasks; an answer overtaken by a newer request is dropped.
+    function requestTasks(field, body) {
+        var mine = ++field.seq;
+        setTaskSource(field, field.t('tasks.loading'), 'loading');
+        field.refresh.prop('disabled', true).find('i').addClass('fa-spin');
+        post('plex-butler/tasks', body).then(function (res) {
+            if (mine !== field.seq) { return; }
+            if (res && res.ok && Array.isArray(res.tasks)) {
+                field.tasks = res.tasks;
+                setTaskSource(field, field.t('tasks.loaded', { count: field.tasks.length }), 'ok');
+            } else {
+                field.tasks = null;
+                setTaskSource(field, field.t('tasks.fallback', { message: (res && res.message) || '?' }), 'error');
+            }
+        }, function (xhr) {
+            if (mine !== field.seq) { return; }
+            field.tasks = null;
+            setTaskSource(field, field.t('tasks.fallback', { message: failure(xhr, field.t('tasks.noAnswer')) }), 'error');
+        }).always(function () {
+            if (mine !== field.seq) { return; }
+            field.refresh.prop('disabled', false).find('i').removeClass('fa-spin');
+            fillTaskList(field); describeTask(field);
+        });
+    }
+
+    // One entry of the task menu: title (or name), the name beside a title, description.
+    function taskMenuItem(field, task) {
+        var label = $('<div>', { class: 'plex-butler-task-item' });
+        $('<span>', { class: 'plex-butler-task-title' }).text(task.title || task.name).appendTo(label);
+        if (task.title) { $('<code>').text(task.name).appendTo(label); }
+        var desc = task.description || (task.title ? '' : field.t('tasks.known'));
+        if (task.enabled === false) { desc += (desc ? ' · ' : '') + field.t('tasks.disabled'); }
+        $('<div>', { class: 'plex-butler-task-desc' }).text(desc).appendTo(label);
+        return { value: task.name, label: label };
+    }
+
+    function showTaskMenu(field) {
+        var menu = RED.popover.menu({
+            class: 'plex-butler-task-menu',
+            width: Math.max(320, field.input.outerWidth()),
+            maxHeight: 300,
+            options: taskOptions(field).map(function (task) { return taskMenuItem(field, task); }),
+            onselect: function (opt) {
+                field.input.val(opt.value).trigger('change');
+                describeTask(field);
+            }
+        });
+        menu.show({ target: field.input });
+    }
+
+    // Wires the pick and reload buttons, the input and the server select, and shows the known names.
     function taskField(node, prefix) {
-        var t = function (key, opts) { return node._(prefix + '.' + key, opts); };
-        var input = $('#node-input-task');
-        var list = $('#' + prefix + '-tasklist');
-        var source = $('#' + prefix + '-source');
-        var about = $('#' + prefix + '-about');
-        var refresh = $('#' + prefix + '-refresh');
-        var tasks = null;
-        var lastKey = null;
-        var seq = 0;
-
-        function options() {
-            return tasks || KNOWN_TASKS.map(function (name) { return { name: name, title: '', description: '' }; });
-        }
-        function fill() {
-            list.empty();
-            options().forEach(function (task) {
-                $('<option>').attr('value', task.name).attr('label', task.title || t('tasks.known')).appendTo(list);
-            });
-        }
-        function setSource(text, kind) {
-            source.text(text).attr('data-state', kind);
-        }
-        function describe() {
-            var v = (input.val() || '').trim();
-            about.empty().removeAttr('data-state');
-            if (!v) { about.text(t('tasks.fromMsg')); return; }
-            if (!TASK_NAME.test(v)) { about.text(t('tasks.invalid')).attr('data-state', 'error'); return; }
-            var hit = tasks && tasks.find(function (task) { return task.name === v; });
-            if (hit) {
-                $('<strong>').text(hit.title || hit.name).appendTo(about);
-                var extra = [hit.description];
-                if (hit.interval) { extra.push(hit.interval === 1 ? t('tasks.daily') : t('tasks.every', { count: hit.interval })); }
-                if (hit.enabled === false) { extra.push(t('tasks.disabled')); }
-                about.append(document.createTextNode(' — ' + extra.filter(Boolean).join(' · ')));
-            } else if (tasks) {
-                about.text(t('tasks.unlisted', { task: v })).attr('data-state', 'warning');
-            }
-        }
-        function load(force) {
-            var id = $('#node-input-server').val();
-            if (!id || id === '_ADD_' || !RED.nodes.node(id)) {
-                tasks = null; lastKey = null;
-                setSource(t('tasks.noServer'), 'idle');
-                fill(); describe();
-                return;
-            }
-            var body = serverBody(id);
-            var key = JSON.stringify(body);
-            if (key === lastKey && !force) { return; }
-            lastKey = key;
-            var mine = ++seq;
-            setSource(t('tasks.loading'), 'loading');
-            refresh.prop('disabled', true).find('i').addClass('fa-spin');
-            post('plex-butler/tasks', body).then(function (res) {
-                if (mine !== seq) { return; }
-                if (res && res.ok && Array.isArray(res.tasks)) {
-                    tasks = res.tasks;
-                    setSource(t('tasks.loaded', { count: tasks.length }), 'ok');
-                } else {
-                    tasks = null;
-                    setSource(t('tasks.fallback', { message: (res && res.message) || '?' }), 'error');
-                }
-            }, function (xhr) {
-                if (mine !== seq) { return; }
-                tasks = null;
-                setSource(t('tasks.fallback', { message: failure(xhr, t('tasks.noAnswer')) }), 'error');
-            }).always(function () {
-                if (mine !== seq) { return; }
-                refresh.prop('disabled', false).find('i').removeClass('fa-spin');
-                fill(); describe();
-            });
-        }
-        function showMenu() {
-            var items = options().map(function (task) {
-                var label = $('<div>', { class: 'plex-butler-task-item' });
-                $('<span>', { class: 'plex-butler-task-title' }).text(task.title || task.name).appendTo(label);
-                if (task.title) { $('<code>').text(task.name).appendTo(label); }
-                var desc = task.description || (task.title ? '' : t('tasks.known'));
-                if (task.enabled === false) { desc += (desc ? ' · ' : '') + t('tasks.disabled'); }
-                $('<div>', { class: 'plex-butler-task-desc' }).text(desc).appendTo(label);
-                return { value: task.name, label: label };
-            });
-            var menu = RED.popover.menu({
-                class: 'plex-butler-task-menu',
-                width: Math.max(320, input.outerWidth()),
-                maxHeight: 300,
-                options: items,
-                onselect: function (opt) {
-                    input.val(opt.value).trigger('change');
-                    describe();
-                }
-            });
-            menu.show({ target: input });
-        }
-
-        $('#' + prefix + '-pick').on('click', function (evt) { evt.preventDefault(); showMenu(); });
-        refresh.on('click', function (evt) { evt.preventDefault(); load(true); });
-        input.on('input change', describe);
-        $('#node-input-server').on('change', function () { load(false); });
-        fill(); describe();
+        var field = newTaskField(node, prefix);
+        $('#' + prefix + '-pick').on('click', function (evt) { evt.preventDefault(); showTaskMenu(field); });
+        field.refresh.on('click', function (evt) { evt.preventDefault(); loadTasks(field, true); });
+        field.input.on('input change', function () { describeTask(field); });
+        $('#node-input-server').on('change', function () { loadTasks(field, false); });
+        fillTaskList(field); describeTask(field);
     }
 
     window.PlexButlerEditor = {

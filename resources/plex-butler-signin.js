@@ -22,152 +22,192 @@
         '.plex-butler-choices:empty{display:none}'
     ).appendTo('head');
 
+    // The functions below share one state object per open server dialog (see newPanel):
+    // its elements, and the sign-in in progress, if any.
+    function newPanel(node) {
+        return {
+            helper: window.PlexButlerEditor,
+            t: function (key, opts) { return node._('plex-butler-server.setup.' + key, opts); },
+            status: $('#node-config-plex-butler-setup-state'),
+            choices: $('#node-config-plex-butler-choices'),
+            link: $('#node-config-plex-butler-authlink'),
+            cancelButton: $('#node-config-plex-butler-cancel'),
+            buttons: $('#node-config-plex-butler-signin, #node-config-plex-butler-find'),
+            run: null // the sign-in in progress: { handle, popup, timer, closedAt }
+        };
+    }
+
+    function say(panel, text, kind) { panel.status.text(text).attr('data-state', kind || 'loading'); }
+
+    function setBusy(panel, on) {
+        panel.buttons.prop('disabled', on);
+        panel.cancelButton.toggle(on);
+    }
+
+    // Ends the sign-in in progress (its poll timer and popup) or the search, and says text if given.
+    function finish(panel, text, kind) {
+        var run = panel.run;
+        if (run) {
+            window.clearTimeout(run.timer);
+            if (run.popup && !run.popup.closed) { try { run.popup.close(); } catch { /* gone */ } }
+        }
+        panel.run = null;
+        panel.link.hide();
+        setBusy(panel, false);
+        if (text !== undefined) { say(panel, text, kind); }
+    }
+
+    // Ends the sign-in in progress and tells the runtime to forget it.
+    function cancelSignIn(panel, text) {
+        var handle = panel.run && panel.run.handle;
+        finish(panel, text, 'warning');
+        if (handle) { panel.helper.post('plex-butler/signin/cancel', { handle: handle }); }
+    }
+
+    // Puts a chosen connection into the dialog and tests it.
+    function fillServer(url, token) {
+        $('#node-config-input-url').val(url).trigger('change');
+        if (token) { $('#node-config-input-token').val(token).trigger('change'); }
+        $('#node-config-plex-butler-test').trigger('click');
+    }
+
+    // One connection of a server from plex.tv: its address, where it is and whether it answered.
+    function connectionButton(panel, server, c) {
+        var t = panel.t;
+        var b = $('<button type="button" class="red-ui-button plex-butler-conn">')
+            .attr('data-reachable', c.refused ? 'refused' : String(c.reachable)).attr('data-uri', c.uri);
+        $('<code>').text(c.uri).appendTo(b);
+        var where = c.relay ? t('relay') : c.local ? t('local') : t('remote');
+        var how = c.reachable && !c.refused ? t('reachable', { ms: c.ms }) : c.refused ? t('refused') : t('unreachable', { message: c.message || c.code || '?' });
+        $('<span class="plex-butler-conn-state">').text(where + ' · ' + how).appendTo(b);
+        if (!server.owned) { b.prop('disabled', true); }
+        b.on('click', function (evt) {
+            evt.preventDefault();
+            say(panel, t('picked', { name: server.name }), 'ok');
+            fillServer(c.uri, server.token);
+        });
+        return b;
+    }
+
+    // The servers the signed-in account can use, each with its connections.
+    function showServers(panel, servers) {
+        var t = panel.t;
+        panel.choices.empty().attr('data-kind', 'signin');
+        if (!servers.length) { say(panel, t('noServers'), 'warning'); return; }
+        servers.forEach(function (s) {
+            var box = $('<div class="plex-butler-server-choice">').attr('data-owned', String(s.owned)).appendTo(panel.choices);
+            $('<span class="plex-butler-server-name">').text(s.name).appendTo(box);
+            $('<span class="plex-butler-badge">').text(s.version || '?').appendTo(box);
+            $('<span class="plex-butler-badge">').text(s.owned ? t('owned') : t('shared')).appendTo(box);
+            if (!s.owned) { $('<div class="plex-butler-task-desc">').text(t('sharedNote')).appendTo(box); }
+            s.connections.forEach(function (c) { box.append(connectionButton(panel, s, c)); });
+        });
+        say(panel, t('pick', { count: servers.length }), 'ok');
+    }
+
+    function schedulePoll(panel, run, ms) {
+        run.timer = window.setTimeout(function () { pollSignIn(panel); }, ms);
+    }
+
+    // Asks the runtime how the sign-in in progress stands; gives up a while after the popup closed.
+    function pollSignIn(panel) {
+        var mine = panel.run;
+        if (!mine) { return; }
+        if (mine.popup && mine.popup.closed && !mine.closedAt) { mine.closedAt = Date.now(); }
+        if (mine.closedAt && Date.now() - mine.closedAt > CLOSED_GRACE_MS) { cancelSignIn(panel, panel.t('closed')); return; }
+        panel.helper.post('plex-butler/signin/status', { handle: mine.handle }).then(function (res) {
+            if (panel.run === mine) { onSignInStatus(panel, mine, res); }
+        }, function (xhr) {
+            if (panel.run !== mine) { return; }
+            say(panel, panel.t('noAnswer', { status: panel.helper.failure(xhr, '-') }), 'warning');
+            schedulePoll(panel, mine, POLL_MS * 2);
+        });
+    }
+
+    // A status answer for the sign-in still in progress: done (show the servers), failed, or waiting.
+    function onSignInStatus(panel, mine, res) {
+        var t = panel.t;
+        if (res && res.ok && res.state === 'done') {
+            finish(panel);
+            showServers(panel, res.servers || []);
+            return;
+        }
+        if (!res || !res.ok) { finish(panel, t('failed', { message: (res && res.message) || '?' }), 'error'); return; }
+        say(panel, res.state === 'listing' ? t('listing') : res.warning ? t('waitingWarn', { message: res.warning }) : t('waiting'),
+            res.warning ? 'warning' : 'loading');
+        schedulePoll(panel, mine, POLL_MS);
+    }
+
+    // "Sign in with Plex": opens the popup, asks the runtime for a PIN, then polls.
+    function signIn(panel, evt) {
+        evt.preventDefault();
+        // Opened during the click, so that popup blockers let it through; the address follows.
+        var popup = window.open('', 'plexButlerSignIn', 'width=600,height=720');
+        panel.choices.empty();
+        setBusy(panel, true);
+        say(panel, panel.t('starting'));
+        panel.helper.post('plex-butler/signin', {}).then(function (res) {
+            onSignInStarted(panel, popup, res);
+        }, function (xhr) {
+            if (popup) { popup.close(); }
+            finish(panel, panel.t('noAnswer', { status: panel.helper.failure(xhr, '-') }), 'error');
+        });
+    }
+
+    // The runtime's answer to a sign-in: sends the popup (or the link, if blocked) to plex.tv.
+    function onSignInStarted(panel, popup, res) {
+        var t = panel.t;
+        if (!res || !res.ok) {
+            if (popup) { popup.close(); }
+            finish(panel, t('failed', { message: (res && res.message) || '?' }), 'error');
+            return;
+        }
+        var run = panel.run = { handle: res.handle, popup: popup, timer: null, closedAt: 0 };
+        panel.link.attr('href', res.authUrl).show();
+        if (popup) { popup.location.href = res.authUrl; } else { say(panel, t('blocked'), 'warning'); }
+        schedulePoll(panel, run, POLL_MS);
+        if (popup) { say(panel, t('waiting')); }
+    }
+
+    // "Find servers": asks the runtime to look on the local network (GDM).
+    function findServers(panel, evt) {
+        var t = panel.t;
+        evt.preventDefault();
+        panel.choices.empty().attr('data-kind', 'gdm');
+        setBusy(panel, true);
+        panel.cancelButton.hide();
+        say(panel, t('searching'));
+        panel.helper.post('plex-butler/discover', {}).then(function (res) {
+            if (!res || !res.ok) { finish(panel, t('failed', { message: (res && res.message) || '?' }), 'error'); return; }
+            finish(panel, res.servers.length ? t('found', { count: res.servers.length }) : t('noneFound'), res.servers.length ? 'ok' : 'warning');
+            res.servers.forEach(function (s) { discoveredButton(panel, s).appendTo(panel.choices); });
+        }, function (xhr) {
+            finish(panel, t('noAnswer', { status: panel.helper.failure(xhr, '-') }), 'error');
+        });
+    }
+
+    // One server found on the local network: a click puts its address into the dialog.
+    function discoveredButton(panel, s) {
+        var b = $('<button type="button" class="red-ui-button plex-butler-conn">').attr('data-uri', s.url);
+        $('<span class="plex-butler-server-name">').text(s.name).appendTo(b);
+        $('<span class="plex-butler-badge">').text(s.version || '?').appendTo(b);
+        $('<div>').append($('<code>').text(s.url)).appendTo(b);
+        b.on('click', function (e) {
+            e.preventDefault();
+            say(panel, panel.t('pickedUrl', { name: s.name }), 'ok');
+            $('#node-config-input-url').val(s.url).trigger('change');
+        });
+        return b;
+    }
+
+    // Wires the server dialog's buttons; stop() ends a sign-in still in progress when the dialog closes.
     function attach(node) {
-        var helper = window.PlexButlerEditor;
-        var t = function (key, opts) { return node._('plex-butler-server.setup.' + key, opts); };
-        var state = $('#node-config-plex-butler-setup-state');
-        var choices = $('#node-config-plex-butler-choices');
-        var link = $('#node-config-plex-butler-authlink');
-        var cancelButton = $('#node-config-plex-butler-cancel');
-        var buttons = $('#node-config-plex-butler-signin, #node-config-plex-butler-find');
-        var run = null; // the sign-in in progress: { handle, popup, timer, closedAt }
-
-        function say(text, kind) { state.text(text).attr('data-state', kind || 'loading'); }
-        function busy(on) {
-            buttons.prop('disabled', on);
-            cancelButton.toggle(on);
-        }
-
-        function finish(text, kind) {
-            if (run) {
-                window.clearTimeout(run.timer);
-                if (run.popup && !run.popup.closed) { try { run.popup.close(); } catch { /* gone */ } }
-            }
-            run = null;
-            link.hide();
-            busy(false);
-            if (text !== undefined) { say(text, kind); }
-        }
-
-        function cancel(text) {
-            var handle = run && run.handle;
-            finish(text, 'warning');
-            if (handle) { helper.post('plex-butler/signin/cancel', { handle: handle }); }
-        }
-
-        function fill(url, token) {
-            $('#node-config-input-url').val(url).trigger('change');
-            if (token) { $('#node-config-input-token').val(token).trigger('change'); }
-            $('#node-config-plex-butler-test').trigger('click');
-        }
-
-        function connectionButton(server, c) {
-            var b = $('<button type="button" class="red-ui-button plex-butler-conn">')
-                .attr('data-reachable', c.refused ? 'refused' : String(c.reachable)).attr('data-uri', c.uri);
-            $('<code>').text(c.uri).appendTo(b);
-            var where = c.relay ? t('relay') : c.local ? t('local') : t('remote');
-            var how = c.reachable && !c.refused ? t('reachable', { ms: c.ms }) : c.refused ? t('refused') : t('unreachable', { message: c.message || c.code || '?' });
-            $('<span class="plex-butler-conn-state">').text(where + ' · ' + how).appendTo(b);
-            if (!server.owned) { b.prop('disabled', true); }
-            b.on('click', function (evt) {
-                evt.preventDefault();
-                say(t('picked', { name: server.name }), 'ok');
-                fill(c.uri, server.token);
-            });
-            return b;
-        }
-
-        function showServers(servers) {
-            choices.empty().attr('data-kind', 'signin');
-            if (!servers.length) { say(t('noServers'), 'warning'); return; }
-            servers.forEach(function (s) {
-                var box = $('<div class="plex-butler-server-choice">').attr('data-owned', String(s.owned)).appendTo(choices);
-                $('<span class="plex-butler-server-name">').text(s.name).appendTo(box);
-                $('<span class="plex-butler-badge">').text(s.version || '?').appendTo(box);
-                $('<span class="plex-butler-badge">').text(s.owned ? t('owned') : t('shared')).appendTo(box);
-                if (!s.owned) { $('<div class="plex-butler-task-desc">').text(t('sharedNote')).appendTo(box); }
-                s.connections.forEach(function (c) { box.append(connectionButton(s, c)); });
-            });
-            say(t('pick', { count: servers.length }), 'ok');
-        }
-
-        function poll() {
-            var mine = run;
-            if (!mine) { return; }
-            if (mine.popup && mine.popup.closed && !mine.closedAt) { mine.closedAt = Date.now(); }
-            if (mine.closedAt && Date.now() - mine.closedAt > CLOSED_GRACE_MS) { cancel(t('closed')); return; }
-            helper.post('plex-butler/signin/status', { handle: mine.handle }).then(function (res) {
-                if (run !== mine) { return; }
-                if (res && res.ok && res.state === 'done') {
-                    finish();
-                    showServers(res.servers || []);
-                    return;
-                }
-                if (!res || !res.ok) { finish(t('failed', { message: (res && res.message) || '?' }), 'error'); return; }
-                say(res.state === 'listing' ? t('listing') : res.warning ? t('waitingWarn', { message: res.warning }) : t('waiting'),
-                    res.warning ? 'warning' : 'loading');
-                mine.timer = window.setTimeout(poll, POLL_MS);
-            }, function (xhr) {
-                if (run !== mine) { return; }
-                say(t('noAnswer', { status: helper.failure(xhr, '-') }), 'warning');
-                mine.timer = window.setTimeout(poll, POLL_MS * 2);
-            });
-        }
-
-        function signIn(evt) {
-            evt.preventDefault();
-            // Opened during the click, so that popup blockers let it through; the address follows.
-            var popup = window.open('', 'plexButlerSignIn', 'width=600,height=720');
-            choices.empty();
-            busy(true);
-            say(t('starting'));
-            helper.post('plex-butler/signin', {}).then(function (res) {
-                if (!res || !res.ok) {
-                    if (popup) { popup.close(); }
-                    finish(t('failed', { message: (res && res.message) || '?' }), 'error');
-                    return;
-                }
-                run = { handle: res.handle, popup: popup, timer: null, closedAt: 0 };
-                link.attr('href', res.authUrl).show();
-                if (popup) { popup.location.href = res.authUrl; } else { say(t('blocked'), 'warning'); }
-                run.timer = window.setTimeout(poll, POLL_MS);
-                if (popup) { say(t('waiting')); }
-            }, function (xhr) {
-                if (popup) { popup.close(); }
-                finish(t('noAnswer', { status: helper.failure(xhr, '-') }), 'error');
-            });
-        }
-
-        function findServers(evt) {
-            evt.preventDefault();
-            choices.empty().attr('data-kind', 'gdm');
-            busy(true);
-            cancelButton.hide();
-            say(t('searching'));
-            helper.post('plex-butler/discover', {}).then(function (res) {
-                if (!res || !res.ok) { finish(t('failed', { message: (res && res.message) || '?' }), 'error'); return; }
-                finish(res.servers.length ? t('found', { count: res.servers.length }) : t('noneFound'), res.servers.length ? 'ok' : 'warning');
-                res.servers.forEach(function (s) {
-                    var b = $('<button type="button" class="red-ui-button plex-butler-conn">').attr('data-uri', s.url).appendTo(choices);
-                    $('<span class="plex-butler-server-name">').text(s.name).appendTo(b);
-                    $('<span class="plex-butler-badge">').text(s.version || '?').appendTo(b);
-                    $('<div>').append($('<code>').text(s.url)).appendTo(b);
-                    b.on('click', function (e) {
-                        e.preventDefault();
-                        say(t('pickedUrl', { name: s.name }), 'ok');
-                        $('#node-config-input-url').val(s.url).trigger('change');
-                    });
-                });
-            }, function (xhr) {
-                finish(t('noAnswer', { status: helper.failure(xhr, '-') }), 'error');
-            });
-        }
-
-        $('#node-config-plex-butler-signin').on('click', signIn);
-        $('#node-config-plex-butler-find').on('click', findServers);
-        cancelButton.on('click', function (evt) { evt.preventDefault(); cancel(t('cancelled')); }).hide();
-        link.hide();
-        return { stop: function () { if (run) { cancel(); } } };
+        var panel = newPanel(node);
+        $('#node-config-plex-butler-signin').on('click', function (evt) { signIn(panel, evt); });
+        $('#node-config-plex-butler-find').on('click', function (evt) { findServers(panel, evt); });
+        panel.cancelButton.on('click', function (evt) { evt.preventDefault(); cancelSignIn(panel, panel.t('cancelled')); }).hide();
+        panel.link.hide();
+        return { stop: function () { if (panel.run) { cancelSignIn(panel); } } };
     }
 
     window.PlexButlerSignIn = { attach: attach };
