@@ -99,10 +99,12 @@ function playbackRows(simulated: boolean): FlowNode[] {
     { id: 'demo-comment2', type: 'comment', z, name: 'Playback drives maintenance: press play, watch the Butler stop; stop, and it starts again 10 s later', info: '', x: 400, y: 460, wires: [] },
     ...buttons,
     { id: 'demo-playback', type: 'plex-butler-playback', z, name: 'someone watching?', server: 'demo-server', idleGrace: 10, countPaused: true, x: 170, y: 660, wires: [['demo-switch'], ['demo-err']] },
-    { id: 'demo-switch', type: 'switch', z, name: 'busy or idle', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'busy', vt: 'str' }, { t: 'eq', v: 'idle', vt: 'str' }], checkall: 'false', repair: false, outputs: 2, x: 380, y: 660, wires: [['demo-stopall'], ['demo-startall']] },
-    { id: 'demo-stopall', type: 'plex-butler-all', z, name: 'stop all maintenance', server: 'demo-server', action: 'stop', x: 600, y: 620, wires: [['demo-ok2'], ['demo-err']] },
-    { id: 'demo-startall', type: 'plex-butler-all', z, name: 'start due tasks when idle', server: 'demo-server', action: 'start', onlyWhenIdle: true, idleGrace: 0, x: 620, y: 700, wires: [['demo-ok2'], ['demo-err']] },
-    debug('demo-ok2', 'maintenance', 860, 660),
+    { id: 'demo-switch', type: 'switch', z, name: 'busy or idle', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'busy', vt: 'str' }, { t: 'eq', v: 'idle', vt: 'str' }], checkall: 'false', repair: false, outputs: 2, x: 380, y: 660, wires: [['demo-stopall'], ['demo-changed']] },
+    // The idle state known at deploy is not a change: it starts nothing.
+    { id: 'demo-changed', type: 'switch', z, name: 'not the state at deploy', property: 'payload.initial', propertyType: 'msg', rules: [{ t: 'istype', v: 'undefined', vt: 'undefined' }], checkall: 'true', repair: false, outputs: 1, x: 610, y: 700, wires: [['demo-startall']] },
+    { id: 'demo-stopall', type: 'plex-butler-all', z, name: 'stop all maintenance', server: 'demo-server', action: 'stop', x: 610, y: 620, wires: [['demo-ok2'], ['demo-err']] },
+    { id: 'demo-startall', type: 'plex-butler-all', z, name: 'start due tasks when idle', server: 'demo-server', action: 'start', onlyWhenIdle: true, idleGrace: 0, x: 880, y: 700, wires: [['demo-ok2'], ['demo-err']] },
+    debug('demo-ok2', 'maintenance', 1100, 660),
     { id: 'demo-activity', type: 'plex-butler-activity', z, name: '', server: 'demo-server', maintenanceOnly: true, filter: '', x: 160, y: 760, wires: [['demo-act'], ['demo-err']] },
     debug('demo-act', 'activity', 380, 760, 'payload'),
   ];
