@@ -23,7 +23,7 @@ export = function register(RED: NodeAPI): void {
       busy: () => 'plex-butler-all.status.busy',
       work: async (client, action, _msg, call) => {
         // Holding back applies to starts only: stopping maintenance is always allowed.
-        if (action === 'start') {
+        if (action === 'start' && config.onlyWhenIdle) {
           const sessions = await busySessions(client, config, call);
           if (sessions > 0) {
             return { payload: { action, result: 'skipped', reason: 'playback', sessions }, status: RED._('plex-butler-all.status.skipped', { sessions }) };
