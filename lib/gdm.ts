@@ -4,7 +4,7 @@ import net from 'node:net';
 
 export const DEFAULT_GDM_ADDRESS = '239.0.0.250';
 export const DEFAULT_GDM_PORT = 32414;
-export const M_SEARCH = 'M-SEARCH * HTTP/1.1\r\n\r\n';
+const M_SEARCH = 'M-SEARCH * HTTP/1.1\r\n\r\n';
 
 export interface GdmOptions {
   address?: string;
@@ -33,7 +33,7 @@ export interface GdmResult {
 }
 
 /** Header lines of an answer, names in lower case; each line split on its first `:` only. */
-export function parseGdmHeaders(text: string): Map<string, string> {
+function parseGdmHeaders(text: string): Map<string, string> {
   const headers = new Map<string, string>();
   for (const line of text.split(/\r?\n/).slice(1)) {
     const at = line.indexOf(':');

@@ -48,16 +48,16 @@ const TLS_CODES = new Set([
 const TLS_PREFIX = /^(ERR_SSL_|ERR_TLS_|CERT_)/;
 const NAME_NOT_FOUND = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME']);
 
-export function errorCode(err: unknown): string {
+function errorCode(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
   return '';
 }
 
-export function isTlsCode(code: string): boolean {
+function isTlsCode(code: string): boolean {
   return TLS_CODES.has(code) || TLS_PREFIX.test(code);
 }
 
-export function isNameNotFound(code: string): boolean {
+function isNameNotFound(code: string): boolean {
   return NAME_NOT_FOUND.has(code);
 }
 

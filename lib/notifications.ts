@@ -44,7 +44,7 @@ const DEFAULT_TIMING: StreamTiming = { connectTimeout: 10000, silenceMs: 45000, 
 const EVENT_END = /\r?\n\r?\n/;
 
 /** Splits one event block into its name and data (the SSE field rules). */
-export function parseEventBlock(block: string): { event: string; data: string } {
+function parseEventBlock(block: string): { event: string; data: string } {
   let event = 'message';
   const data: string[] = [];
   for (const line of block.split(/\r?\n/)) {

@@ -79,7 +79,7 @@ function expiry(pin: Json): number {
   return Date.now() + (Number.isFinite(inSec) && inSec > 0 ? inSec * 1000 : 900_000);
 }
 
-export function parsePin(data: unknown): Pin {
+function parsePin(data: unknown): Pin {
   const pin = asObject(data);
   const id = Number(pin.id);
   const code = asText(pin.code);
@@ -95,7 +95,7 @@ function parseConnection(v: unknown): PlexConnection | undefined {
 }
 
 /** The servers among plex.tv's resources; players and other devices are left out. */
-export function parseServers(data: unknown): PlexServer[] {
+function parseServers(data: unknown): PlexServer[] {
   if (!Array.isArray(data)) throw new ButlerError('BAD_RESPONSE', 'plex.tv answered the resources request without a list');
   return data
     .map(asObject)
@@ -111,7 +111,7 @@ export function parseServers(data: unknown): PlexServer[] {
 }
 
 /** The order the best clients try connections in: local, remote, relay; https plex.direct before http. */
-export function connectionRank(c: PlexConnection): number {
+function connectionRank(c: PlexConnection): number {
   const place = c.relay ? 2 : c.local ? 0 : 1;
   let scheme = 2;
   if (/^https:/i.test(c.uri)) scheme = /\.plex\.direct(:\d+)?(\/|$)/i.test(c.uri) ? 0 : 1;
@@ -201,7 +201,7 @@ export interface ProbeResult {
 }
 
 /** Tries one connection with an authenticated Butler request (GET /butler). */
-export async function probeConnection(c: PlexConnection, token: string, timeout: number): Promise<ProbeResult> {
+async function probeConnection(c: PlexConnection, token: string, timeout: number): Promise<ProbeResult> {
   const started = Date.now();
   const client = new ButlerClient({ url: c.uri, token: token || 'none', timeout, verifyTls: true, retries: 0 });
   const base = { uri: c.uri, local: c.local, relay: c.relay };

@@ -2,7 +2,7 @@
 import { ButlerError } from './errors';
 
 /** Why a shared run's controller was aborted: every caller left. */
-export const ALL_CALLERS_LEFT = 'cancelled';
+const ALL_CALLERS_LEFT = 'cancelled';
 
 interface Flight<T> {
   promise: Promise<T>;

@@ -7,7 +7,7 @@ export interface IdleDef {
 }
 
 /** Grace period in seconds from the node's setting (bad values count as 0). */
-export function graceSeconds(def: IdleDef): number {
+function graceSeconds(def: IdleDef): number {
   const n = Number(def.idleGrace);
   return Number.isFinite(n) && n > 0 ? n : 0;
 }

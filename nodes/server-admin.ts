@@ -53,7 +53,7 @@ function savedUrl(RED: NodeAPI, id: string): string | undefined {
  * unchanged from the deployed flow (`${PLEX_URL}` included) means that node's address, which
  * Node-RED already resolved; any other URL is taken literally, never read from the environment.
  */
-export function dialogTarget(RED: NodeAPI, deployed: DeployedServer | undefined, dialog: DialogValues): { url: string; token: string } {
+function dialogTarget(RED: NodeAPI, deployed: DeployedServer | undefined, dialog: DialogValues): { url: string; token: string } {
   const unchanged = deployed !== undefined && (dialog.url === '' || dialog.url === savedUrl(RED, dialog.id));
   if (!unchanged && ENV_REF.test(dialog.url)) {
     throw new ButlerError('NOT_CONFIGURED', 'An environment variable in the URL is read when the flow is deployed: deploy first, or enter the address itself');

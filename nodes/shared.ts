@@ -46,7 +46,7 @@ export function findServer<T extends object>(RED: NodeAPI, id: string | undefine
 }
 
 /** The shared client of the server node a flow node points at. */
-export function serverClient(RED: NodeAPI, id: string | undefined): ButlerClient {
+function serverClient(RED: NodeAPI, id: string | undefined): ButlerClient {
   return findServer<ServerNode>(RED, id, 'getClient').getClient();
 }
 

@@ -52,7 +52,7 @@ const MAX_SIGN_INS = 8;
 const PROBE_TIMEOUT_MS = 3000;
 const CLIENT_ID_FILE = '.plex-butler-client-id';
 
-export function readSettings(RED: NodeAPI): PlexButlerSettings {
+function readSettings(RED: NodeAPI): PlexButlerSettings {
   const raw = (RED.settings as unknown as { plexButler?: unknown }).plexButler;
   const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const text = (v: unknown, dflt: string): string => (typeof v === 'string' && v.trim() ? v.trim() : dflt);

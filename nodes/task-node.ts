@@ -10,7 +10,7 @@ export interface TaskNodeDef extends FlowNodeDef, IdleDef {
 }
 
 /** The node's task when set, else msg.task, else a string msg.payload; checked, or INVALID_TASK. */
-export function pickTask(configured: string | undefined, msg: NodeMessageInFlow): string {
+function pickTask(configured: string | undefined, msg: NodeMessageInFlow): string {
   const own = configured?.trim();
   if (own) return checkTaskName(own);
   const fromMsg = (msg as Record<string, unknown>).task;

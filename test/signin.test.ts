@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverServers, parseGdmAnswer } from '../lib/gdm';
-import { authPageUrl, PinGoneError, PlexConnection, PlexTvClient, rankConnections, RateLimitedError } from '../lib/plextv';
+import { authPageUrl, PinGoneError, PlexConnection, PlexTvClient, ProbeResult, rankConnections, RateLimitedError } from '../lib/plextv';
 import { PRODUCT, VERSION } from '../lib/net';
 import { FakePlexTv, startFakePlexTv } from '../sim/plextv';
 import { FakeGdm, gdmAnswerText, startFakeGdm } from '../sim/gdm';
@@ -21,15 +21,8 @@ function useSettings(s: Record<string, unknown>): void {
   helper.settings(s as Parameters<typeof helper.settings>[0]);
 }
 
-interface ConnectionView {
-  uri: string;
-  local: boolean;
-  relay: boolean;
-  reachable: boolean;
-  refused: boolean;
-  ms: number;
-  code?: string;
-}
+/** A connection as the status reply shows it (the probe's result). */
+type ConnectionView = ProbeResult;
 interface ServerView {
   name: string;
   owned: boolean;
