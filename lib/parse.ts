@@ -16,6 +16,11 @@ export function isObject(v: unknown): v is Raw {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A string or number as text; anything else is ''. */
+export function toText(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
 /** true/false, 1/0 or "1"/"0" as a boolean; anything else is `fallback`. */
 export function toBool(v: unknown, fallback: boolean): boolean {
   if (v === true || v === 1 || v === '1' || v === 'true') return true;

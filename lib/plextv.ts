@@ -3,6 +3,7 @@ import os from 'node:os';
 import axios, { AxiosInstance } from 'axios';
 import { ButlerClient } from './client';
 import { ButlerError } from './errors';
+import { isObject, toBool, toText } from './parse';
 import { PRODUCT, VERSION } from './net';
 import { transportFailure } from './http';
 
@@ -62,18 +63,12 @@ export class RateLimitedError extends ButlerError {
 type Json = Record<string, unknown>;
 
 function asObject(v: unknown): Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
-}
-function asText(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
-}
-function asBool(v: unknown): boolean {
-  return v === true || v === 1 || v === '1' || v === 'true';
+  return isObject(v) ? v : {};
 }
 
 /** `expiresAt` (ISO text) or, failing that, `expiresIn` seconds from now. */
 function expiry(pin: Json): number {
-  const at = Date.parse(asText(pin.expiresAt));
+  const at = Date.parse(toText(pin.expiresAt));
   if (Number.isFinite(at)) return at;
   const inSec = Number(pin.expiresIn);
   return Date.now() + (Number.isFinite(inSec) && inSec > 0 ? inSec * 1000 : 900_000);
@@ -82,16 +77,16 @@ function expiry(pin: Json): number {
 function parsePin(data: unknown): Pin {
   const pin = asObject(data);
   const id = Number(pin.id);
-  const code = asText(pin.code);
+  const code = toText(pin.code);
   if (!Number.isFinite(id) || !code) throw new ButlerError('BAD_RESPONSE', 'plex.tv answered the PIN request without an id or code');
-  return { id, code, expiresAt: expiry(pin), authToken: asText(pin.authToken) };
+  return { id, code, expiresAt: expiry(pin), authToken: toText(pin.authToken) };
 }
 
 function parseConnection(v: unknown): PlexConnection | undefined {
   const c = asObject(v);
-  const uri = asText(c.uri);
+  const uri = toText(c.uri);
   if (!/^https?:\/\//i.test(uri)) return undefined;
-  return { uri, protocol: asText(c.protocol) || uri.split(':')[0], address: asText(c.address), port: Number(c.port) || 0, local: asBool(c.local), relay: asBool(c.relay) };
+  return { uri, protocol: toText(c.protocol) || uri.split(':')[0], address: toText(c.address), port: Number(c.port) || 0, local: toBool(c.local, false), relay: toBool(c.relay, false) };
 }
 
 /** The servers among plex.tv's resources; players and other devices are left out. */
@@ -99,13 +94,13 @@ function parseServers(data: unknown): PlexServer[] {
   if (!Array.isArray(data)) throw new ButlerError('BAD_RESPONSE', 'plex.tv answered the resources request without a list');
   return data
     .map(asObject)
-    .filter((d) => asText(d.provides).split(',').map((p) => p.trim()).includes('server'))
+    .filter((d) => toText(d.provides).split(',').map((p) => p.trim()).includes('server'))
     .map((d) => ({
-      name: asText(d.name) || asText(d.clientIdentifier) || '?',
-      version: asText(d.productVersion),
-      clientIdentifier: asText(d.clientIdentifier),
-      owned: asBool(d.owned),
-      accessToken: asText(d.accessToken),
+      name: toText(d.name) || toText(d.clientIdentifier) || '?',
+      version: toText(d.productVersion),
+      clientIdentifier: toText(d.clientIdentifier),
+      owned: toBool(d.owned, false),
+      accessToken: toText(d.accessToken),
       connections: (Array.isArray(d.connections) ? d.connections : []).map(parseConnection).filter((c): c is PlexConnection => c !== undefined),
     }));
 }

@@ -1,5 +1,5 @@
 // The playback sessions of GET /status/sessions, reduced to what deciding "someone watches" needs.
-import { isObject } from './parse';
+import { isObject, toText } from './parse';
 import { mediaContainer } from './settings';
 
 export type PlayerState = 'playing' | 'paused' | 'buffering' | 'stopped' | 'unknown';
@@ -26,23 +26,19 @@ export function toOffset(v: unknown): number {
   return v !== null && v !== '' && Number.isFinite(n) ? n : -1;
 }
 
-function text(v: unknown): string {
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
-}
-
 function toSession(raw: unknown, index: number): PlaybackSession | undefined {
   if (!isObject(raw)) return undefined;
   const player = isObject(raw.Player) ? raw.Player : {};
   const user = isObject(raw.User) ? raw.User : {};
   const session = isObject(raw.Session) ? raw.Session : {};
   return {
-    sessionKey: text(raw.sessionKey) || text(session.id) || `#${index}`,
+    sessionKey: toText(raw.sessionKey) || toText(session.id) || `#${index}`,
     state: toPlayerState(player.state),
     viewOffset: toOffset(raw.viewOffset),
-    title: text(raw.title),
-    type: text(raw.type),
-    user: text(user.title),
-    player: text(player.title),
+    title: toText(raw.title),
+    type: toText(raw.type),
+    user: toText(user.title),
+    player: toText(player.title),
   };
 }
 

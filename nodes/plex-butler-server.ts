@@ -6,7 +6,7 @@ import { ButlerError } from '../lib/errors';
 import { cleanToken, TASK_NAME } from '../lib/validate';
 import { registerServerAdmin, toTimeout } from './server-admin';
 import { registerSignInAdmin } from './signin-admin';
-import { asButlerError, ServerNode } from './shared';
+import { asButlerError, plexButlerSection, ServerNode } from './shared';
 
 interface ServerDef extends NodeDef {
   url?: string;
@@ -29,8 +29,7 @@ interface ServerNodeImpl extends Node<ServerCreds> {
 
 /** Stream timings from settings.js (`plexButler: {streamSilenceMs, …}`); tests shorten them. */
 function streamTiming(RED: NodeAPI): Partial<StreamTiming> {
-  const section: unknown = (RED.settings as unknown as Record<string, unknown>).plexButler;
-  const own = typeof section === 'object' && section !== null ? (section as Record<string, unknown>) : {};
+  const own = plexButlerSection(RED);
   const pick = (key: string): number | undefined => (typeof own[key] === 'number' && (own[key] as number) > 0 ? (own[key] as number) : undefined);
   const timing: Partial<StreamTiming> = {};
   const silenceMs = pick('streamSilenceMs');

@@ -68,9 +68,14 @@ function dialogTarget(RED: NodeAPI, deployed: DeployedServer | undefined, dialog
   return { url, token: deployed.token };
 }
 
-function fail(res: Response, err: unknown): void {
+/** What an admin route answers for a failure: never the token, only the error's code and words. */
+export function failureBody(err: unknown): { ok: false; code: string; message: string; statusCode?: number } {
   const e = asButlerError(err);
-  res.json({ ok: false, code: e.code, message: e.message, ...(e.statusCode ? { statusCode: e.statusCode } : {}) });
+  return { ok: false, code: e.code, message: e.message, ...(e.statusCode ? { statusCode: e.statusCode } : {}) };
+}
+
+function fail(res: Response, err: unknown): void {
+  res.json(failureBody(err));
 }
 
 /** Registers the routes; `deployedServer` finds a deployed server node by id. */

@@ -73,6 +73,12 @@ export function serverUrl(RED: NodeAPI, id: string | undefined): string {
   }
 }
 
+/** The `plexButler` section of Node-RED's settings.js (sign-in, discovery, stream timings), or {}. */
+export function plexButlerSection(RED: NodeAPI): Record<string, unknown> {
+  const section: unknown = (RED.settings as unknown as Record<string, unknown>).plexButler;
+  return typeof section === 'object' && section !== null ? (section as Record<string, unknown>) : {};
+}
+
 /** Whether anything is wired to output 2 (errors); if not, errors go to Catch nodes. */
 export function errorOutputWired(config: FlowNodeDef): boolean {
   return Array.isArray(config.wires) && Array.isArray(config.wires[1]) && config.wires[1].length > 0;

@@ -9,7 +9,8 @@ import type { NodeAPI } from 'node-red';
 import { ButlerError } from '../lib/errors';
 import { DEFAULT_GDM_ADDRESS, DEFAULT_GDM_PORT, discoverServers } from '../lib/gdm';
 import { authPageUrl, DEFAULT_AUTH_URL, DEFAULT_PLEX_TV_URL, PinGoneError, PlexServer, PlexTvClient, probeServer, ProbeResult, RateLimitedError } from '../lib/plextv';
-import { asButlerError } from './shared';
+import { asButlerError, plexButlerSection } from './shared';
+import { failureBody } from './server-admin';
 
 /** The `plexButler` section of Node-RED's settings.js. */
 export interface PlexButlerSettings {
@@ -53,8 +54,7 @@ const PROBE_TIMEOUT_MS = 3000;
 const CLIENT_ID_FILE = '.plex-butler-client-id';
 
 function readSettings(RED: NodeAPI): PlexButlerSettings {
-  const raw = (RED.settings as unknown as { plexButler?: unknown }).plexButler;
-  const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const s = plexButlerSection(RED);
   const text = (v: unknown, dflt: string): string => (typeof v === 'string' && v.trim() ? v.trim() : dflt);
   const port = Number(s.gdmPort);
   return {
@@ -107,9 +107,8 @@ function text(body: unknown, key: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-function fail(res: Response, err: unknown, extra: Record<string, unknown> = {}): void {
-  const e = asButlerError(err);
-  res.json({ ok: false, ...extra, code: e.code, message: e.message, ...(e.statusCode ? { statusCode: e.statusCode } : {}) });
+function fail(res: Response, err: unknown): void {
+  res.json(failureBody(err));
 }
 
 class SignIns {
@@ -197,8 +196,7 @@ function statusReply(signIns: SignIns, s: SignIn | undefined): Record<string, un
   signIns.drop(s.handle);
   if (s.state === 'done') return { ok: true, state: 'done', servers: s.servers ?? [] };
   if (s.state === 'expired') return { ok: false, state: 'expired', code: 'TIMEOUT', message: 'The sign-in code expired before it was allowed: start again' };
-  const e = s.error ?? new ButlerError('SERVER_ERROR', 'The sign-in failed');
-  return { ok: false, state: s.state, code: e.code, message: e.message, ...(e.statusCode ? { statusCode: e.statusCode } : {}) };
+  return { ...failureBody(s.error ?? new ButlerError('SERVER_ERROR', 'The sign-in failed')), state: s.state };
 }
 
 /** Registers the sign-in and discovery routes, guarded by plex-butler-server.write. */
