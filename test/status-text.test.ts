@@ -1,0 +1,59 @@
+// Status texts filled in by hand (textMemo) read exactly as RED._ gives them, in every language,
+// and the catalog is read once per key however many tasks go through.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { NodeAPI } from 'node-red';
+import { i18n as untyped } from '@node-red/util';
+import { textMemo } from '../nodes/shared';
+
+/** What this test uses of Node-RED's i18n: its types leave out init and i18next itself. */
+interface RuntimeI18n {
+  init(settings: { lang?: string }): Promise<void>;
+  registerMessageCatalog(namespace: string, dir: string, file: string): Promise<void>;
+  _(key: string, values?: Record<string, string | number>): string;
+  i: { changeLanguage(lang: string): Promise<unknown> };
+}
+const i18n = untyped as unknown as RuntimeI18n;
+
+const LOCALES = path.join(__dirname, '..', '..', 'nodes', 'locales');
+const LANGUAGES = ['en-US', 'de', 'fr', 'es-ES', 'ja', 'zh-CN'];
+const KEYS = ['busy', 'started', 'already-running', 'stopped', 'not-running'];
+
+describe('status texts translated once per key', () => {
+  before(async () => {
+    await i18n.init({ lang: 'en-US' });
+    for (const type of ['plex-butler-start', 'plex-butler-stop']) await i18n.registerMessageCatalog(type, LOCALES, `${type}.json`);
+  });
+  after(async () => {
+    await i18n.i.changeLanguage('en-US');
+  });
+
+  for (const lang of LANGUAGES) {
+    it(`${lang}: the same text as RED._, one catalog read per key`, async () => {
+      await i18n.i.changeLanguage(lang);
+      let reads = 0;
+      const read = (key: string, values: Record<string, string>): string => {
+        reads++;
+        return i18n._(`${key.split('.')[0]}:${key}`, values);
+      };
+      const RED = { _: read } as unknown as NodeAPI;
+      const text = textMemo(RED);
+      const tasks = ['BackupDatabase', 'Bench0', 'Bench1', 'RefreshLibraries'];
+      let keys = 0;
+      for (const type of ['plex-butler-start', 'plex-butler-stop']) {
+        for (const name of KEYS) {
+          const key = `${type}.status.${name}`;
+          const own = `${type}:${key}`;
+          if (i18n._(own) === key) continue;
+          keys++;
+          for (const task of tasks) assert.equal(text(key, { task }), i18n._(own, { task }), `${key} for ${task}`);
+        }
+      }
+      const skipped = 'plex-butler-start.status.skipped';
+      assert.equal(text(skipped, { task: 'Bench2', sessions: '3' }), i18n._(`plex-butler-start:${skipped}`, { task: 'Bench2', sessions: 3 }));
+      assert.ok(keys >= 6, `${keys} keys`);
+      assert.equal(reads, keys + 1);
+      assert.ok(text(`plex-butler-start.status.busy`, { task: 'Bench9' }).includes('Bench9'));
+    });
+  }
+});
