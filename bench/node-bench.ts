@@ -7,7 +7,7 @@ import { int, Line, median, section, SectionResult, SimHandle, startSimProcess }
 import { Red, startRed } from './red-runtime';
 
 const N = 5000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const DISTINCT = 1000;
 const WAIT_MS = 60000;
 
@@ -139,16 +139,19 @@ section(async (): Promise<SectionResult> => {
   ];
   const named = Array.from({ length: N }, (_, i) => DEFAULT_TASKS[i % DEFAULT_TASKS.length].name);
   const distinct = (n: number): string[] => Array.from({ length: n }, (_, i) => `Bench${i}`);
+  // Targets: 3x for the burst where identical starts share a call (issue 5); issue 12 set 1.5x for
+  // one by one and "ahead of core" for the distinct burst, where every msg is its own request.
   const modes = [
-    { label: `5,000 at once, ${DEFAULT_TASKS.length} task names`, tasks: named, burst: true },
-    { label: '5,000 one by one', tasks: distinct(N), burst: false },
-    { label: `${int(DISTINCT)} at once, all names distinct`, tasks: distinct(DISTINCT), burst: true },
+    { label: `5,000 at once, ${DEFAULT_TASKS.length} task names`, tasks: named, burst: true, target: '>= 3', meets: (r: number) => r >= 3 },
+    { label: '5,000 one by one', tasks: distinct(N), burst: false, target: '>= 1.5', meets: (r: number) => r >= 1.5 },
+    { label: `${int(DISTINCT)} at once, all names distinct`, tasks: distinct(DISTINCT), burst: true, target: '> 1 (ahead)', meets: (r: number) => r > 1 },
   ];
 
   const lines: Line[] = [];
   const notes: string[] = [];
   for (const c of contenders) {
-    await drive(c, sim, distinct(300), false); // warm-up
+    // warm-up: the JIT has settled before the first measured round
+    await drive(c, sim, distinct(1000), false);
     await drive(c, sim, distinct(300), true);
   }
   for (const mode of modes) {
@@ -159,7 +162,7 @@ section(async (): Promise<SectionResult> => {
     const rate = (who: string): number => median(runs[who].map((x) => x.rate));
     const ratio = rate('ours') / rate('core');
     const oursFailed = runs.ours.some((x) => x.failed > 0);
-    lines.push({ what: `2. node msgs/s, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('core'))} core http request`, ratio, target: '>= 3', pass: ratio >= 3 && !oursFailed });
+    lines.push({ what: `2. node msgs/s, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('core'))} core http request`, ratio, target: mode.target, pass: mode.meets(ratio) && !oursFailed });
     const per = (who: string): string => {
       const x = runs[who];
       const failed = x.filter((r) => r.failed > 0).map((r) => r.faults);
