@@ -1,6 +1,11 @@
-// Editor code shared by the plex-butler dialogs, served by Node-RED at
-// resources/node-red-contrib-plex-butler/plex-butler-editor.js and loaded by plex-butler-server.html.
+// Editor code shared by the plex-butler editor definitions and dialogs, served by Node-RED at
+// resources/node-red-contrib-plex-butler/plex-butler-editor.js. Every nodes/*.html that uses it
+// loads it with a <script src> of its own: the editor appends a node set's definitions only after
+// that set's scripts have loaded, but it loads the sets of a module installed or enabled from the
+// palette manager side by side, in no set order. The first load defines PlexButlerEditor; the
+// others find it and stop.
 (function () {
+    if (window.PlexButlerEditor) { return; }
     var KNOWN_TASKS = [
         'AutomaticUpdates', 'BackupDatabase', 'BuildGracenoteCollections', 'ButlerTaskGenerateAdMarkers',
         'ButlerTaskGenerateCreditsMarkers', 'ButlerTaskGenerateIntroMarkers', 'ButlerTaskGenerateVoiceActivity',
@@ -184,9 +189,76 @@
         fillTaskList(field); describeTask(field);
     }
 
+    // A `validate` of a node property: true when ok(v), else the message `key` of the type's catalog.
+    function validator(type, key, ok) {
+        return function (v, _opt) {
+            return ok(v) ? true : RED.nodes.getType(type)._(type + '.' + key);
+        };
+    }
+
+    // The task of plex-butler-start/stop: empty (the msg names it) or a name by the runtime's rule.
+    function taskValidator(type) {
+        return validator(type, 'errors.task', function (v) {
+            var text = String(v || '').trim();
+            return text === '' || TASK_NAME.test(text);
+        });
+    }
+
+    // idleGrace of plex-butler-start/all: empty or 0 to 3600 seconds.
+    function graceValidator(type) {
+        return validator(type, 'errors.grace', function (v) {
+            var n = Number(v);
+            return v === undefined || v === '' || (Number.isFinite(n) && n >= 0 && n <= 3600);
+        });
+    }
+
+    // The grace row of plex-butler-start/all shows only while "Only when idle" is ticked.
+    function graceRow() {
+        var grace = $('.plex-butler-grace-row');
+        $('#node-input-onlyWhenIdle').on('change', function () { grace.toggle($(this).is(':checked')); });
+    }
+
+    // What the editor definitions of the flow nodes share, from the type's catalog: palette label,
+    // node label (its name, else label.node), italic when named, input port (options.input: its
+    // catalog key, 'label.input' unless given; false: no input port), outputs result and error.
+    // The definition literal in nodes/<type>.html takes it as its prototype (`__proto__:`; the flow
+    // library's parser fails on a spread): the flow library reads category, color, icon, inputs,
+    // outputs and defaults from that literal, so they stay there; a property written there wins.
+    function flowNode(type, options) {
+        var input = options && options.input !== undefined ? options.input : 'label.input';
+        var def = {
+            paletteLabel: function () { return this._(type + '.paletteLabel'); },
+            label: function () { return this.name || this._(type + '.label.node'); },
+            labelStyle: function () { return this.name ? 'node_label_italic' : ''; },
+            outputLabels: function (i) { return this._(type + (i === 0 ? '.label.result' : '.label.error')); }
+        };
+        if (input) { def.inputLabels = function () { return this._(type + '.' + input); }; }
+        return def;
+    }
+
+    // plex-butler-start and plex-butler-stop: labels naming the task, the task field in the dialog,
+    // the task trimmed on save. options.idle: the node has onlyWhenIdle/idleGrace (plex-butler-start).
+    function taskNode(type, options) {
+        var idle = Boolean(options && options.idle);
+        var def = flowNode(type);
+        def.label = function () {
+            if (this.name) { return this.name; }
+            return this.task ? this._(type + '.label.named', { task: this.task }) : this._(type + '.label.node');
+        };
+        def.oneditprepare = function () {
+            taskField(this, type);
+            if (idle) { graceRow(); }
+        };
+        def.oneditsave = function () {
+            $('#node-input-task').val(($('#node-input-task').val() || '').trim());
+        };
+        return def;
+    }
+
     window.PlexButlerEditor = {
         KNOWN_TASKS: KNOWN_TASKS, TASK_NAME: TASK_NAME, URL_RE: URL_RE,
-        post: post, serverBody: serverBody, failure: failure, taskField: taskField
+        post: post, serverBody: serverBody, failure: failure, taskField: taskField,
+        flowNode: flowNode, taskNode: taskNode, taskValidator: taskValidator, graceValidator: graceValidator, graceRow: graceRow
     };
 })();
 

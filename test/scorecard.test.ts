@@ -91,6 +91,11 @@ function registrations(html: string, file: string): Registration[] {
         const [type, def] = node.arguments;
         assert.ok(type && ts.isStringLiteral(type), `${file}: registerType's first argument must be a string literal`);
         assert.ok(def && ts.isObjectLiteralExpression(def), `${file}: registerType's second argument must be an object literal`);
+        // The scorecard reads the name of every property (key.name) of the definition and of its defaults:
+        // a spread (`...shared`) has none, and its parse of the file fails.
+        const defaults = def.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'defaults');
+        const inner = defaults && ts.isPropertyAssignment(defaults) && ts.isObjectLiteralExpression(defaults.initializer) ? defaults.initializer.properties : [];
+        for (const p of [...def.properties, ...inner]) assert.ok(!ts.isSpreadAssignment(p), `${file}: a spread in the definition of ${type.text}`);
         const props = new Map<string, ts.Expression>();
         for (const p of def.properties) {
           if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) props.set(p.name.text, p.initializer);
@@ -102,6 +107,30 @@ function registrations(html: string, file: string): Registration[] {
     visit(source);
   }
   return out;
+}
+
+const SCRIPT_START = /<script.+?type=['"]text\/javascript['"]/i;
+
+/**
+ * The catalog keys the shared definition parts of resources/plex-butler-editor.js read from the type's
+ * catalog, by the calls of nodes/<type>.html: flowNode/taskNode (labels), taskValidator, graceValidator.
+ */
+function sharedKeys(editor: string, type: string): string[] {
+  const call = (name: string): RegExpExecArray | null => new RegExp(`PlexButlerEditor\\.${name}\\('${type}'([^)]*)\\)`).exec(editor);
+  const keys: string[] = [];
+  const labels = call('flowNode') ?? call('taskNode');
+  if (labels) {
+    keys.push('paletteLabel', 'label.result', 'label.error');
+    // A label of the type's own takes the place of the shared one.
+    if (!/^\s*label:/m.test(editor)) keys.push('label.node');
+    const input = /input:\s*(?:false|'([^']+)')/.exec(labels[1]);
+    if (!input) keys.push('label.input');
+    else if (input[1]) keys.push(input[1]);
+  }
+  if (call('taskNode')) keys.push('label.named');
+  if (call('taskValidator')) keys.push('errors.task');
+  if (call('graceValidator')) keys.push('errors.grace');
+  return keys.map((key) => `${type}.${key}`);
 }
 
 const htmlFiles = fs.readdirSync(path.join(ROOT, 'nodes')).filter((f) => f.endsWith('.html'));
@@ -290,13 +319,26 @@ describe('flow library scorecard (offline)', () => {
           ...[...editor.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]),
           ...[...editor.matchAll(/_\('([^']+)'\s*[,)]/g)].map((m) => m[1]),
         ].filter((k) => k.startsWith(`${type}.`));
-        for (const key of used) assert.ok(has(key), `${type}.json lacks ${key}`);
+        for (const key of [...used, ...sharedKeys(editor, type)]) assert.ok(has(key), `${type}.json lacks ${key}`);
         // The shared task field (the package's editor resource) reads relative keys from the calling type's catalog.
-        if (editor.includes(`taskField(this, '${type}')`)) {
+        if (editor.includes(`taskField(this, '${type}')`) || editor.includes(`taskNode('${type}'`)) {
           const relative = [...read('resources', 'plex-butler-editor.js').matchAll(/\bt\('([A-Za-z.]+)'/g)].map((m) => m[1]);
           assert.ok(relative.length > 5);
           for (const key of relative) assert.ok(has(`${type}.${key}`), `${type}.json lacks ${type}.${key}`);
         }
+      }
+    });
+
+    it('loads the shared editor script in every editor file that uses it, before its definition', () => {
+      const tag = '<script src="resources/node-red-contrib-plex-butler/plex-butler-editor.js"></script>';
+      for (const file of htmlFiles) {
+        const editor = read('nodes', file);
+        const first = editor.search(SCRIPT_START);
+        if (!editor.slice(first).includes('PlexButlerEditor')) continue;
+        // The editor loads a set's <script src> before it runs the set's scripts, but it loads the sets of a
+        // module installed or enabled from the palette manager side by side: each set loads it itself.
+        const at = editor.indexOf(tag);
+        assert.ok(at >= 0 && at < first, `${file}: ${tag} before the definition`);
       }
     });
 
