@@ -4,10 +4,9 @@
 // Then the same calls against a bare axios instance with the client's own options (same agents,
 // headers, responseType, validateStatus, limits): the floor of the HTTP library we build on.
 import http from 'node:http';
-import axios from 'axios';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { int, Line, median, ROOT, section, SectionResult, SimHandle, startSimProcess } from './common';
+import { bareAxios, int, Line, median, ROOT, section, SectionResult, SimHandle, startSimProcess } from './common';
 
 const ROUNDS = 5;
 const WARMUP = 500;
@@ -133,12 +132,7 @@ async function againstAxios(sim: SimHandle, client: Client, out: SectionResult):
   await sim.reset();
   await client.startTask('Bench0');
   const headers = await sentHeaders(sim, ['host', 'connection', 'user-agent', 'accept-encoding']);
-  const agentOptions = { keepAlive: true, keepAliveMsecs: 60000, maxSockets: 4, maxFreeSockets: 4, scheduling: 'lifo' as const };
-  const httpAgent = new http.Agent(agentOptions);
-  const ax = axios.create({
-    baseURL: sim.url, httpAgent, proxy: false, maxRedirects: 0, maxContentLength: 1024 * 1024,
-    responseType: 'text', transformResponse: [(data: unknown) => data], validateStatus: () => true, headers,
-  });
+  const { ax, destroy } = bareAxios(sim.url, headers);
   const bare: Call = async (task) => {
     const res = await ax.post<string>(`/butler/${task}`);
     if (res.status !== 200 && res.status !== 202) throw new Error(`bare axios: HTTP ${res.status}`);
@@ -153,7 +147,7 @@ async function againstAxios(sim: SimHandle, client: Client, out: SectionResult):
     out.lines.push(line);
     out.notes.push(note);
   }
-  httpAgent.destroy();
+  destroy();
 }
 
 section(async (): Promise<SectionResult> => {

@@ -1,6 +1,8 @@
 // Shared parts of the benchmark: result lines, statistics, child processes and their messages.
 import { ChildProcess, fork } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
+import axios, { AxiosInstance } from 'axios';
 
 /** The package under test: this checkout, or another build of it (BENCH_PACKAGE_DIR) for A/B runs. */
 export const ROOT = process.env.BENCH_PACKAGE_DIR ? path.resolve(process.env.BENCH_PACKAGE_DIR) : path.join(__dirname, '..', '..');
@@ -102,6 +104,21 @@ export function section<T = SectionResult>(main: () => Promise<T>): void {
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   });
+}
+
+/**
+ * A bare axios instance with the options lib/http.ts gives its own: a keep-alive agent with the
+ * same pool (4 sockets, 60 s keep-alive, lifo), `headers`, responseType text with the body as it
+ * came, every status accepted, a 1 MiB body limit, no proxy, no redirects. The floor of the HTTP
+ * library the package is built on.
+ */
+export function bareAxios(url: string, headers: Record<string, string>): { ax: AxiosInstance; destroy: () => void } {
+  const httpAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: 60000, maxSockets: 4, maxFreeSockets: 4, scheduling: 'lifo' });
+  const ax = axios.create({
+    baseURL: url, httpAgent, proxy: false, maxRedirects: 0, maxContentLength: 1024 * 1024,
+    responseType: 'text', transformResponse: [(data: unknown) => data], validateStatus: () => true, headers,
+  });
+  return { ax, destroy: () => httpAgent.destroy() };
 }
 
 // ---- the simulator in its own process ----

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Node, NodeMessage } from 'node-red';
 import { DEFAULT_TASKS } from '../sim/simulator';
-import { int, Line, median, section, SectionResult, SimHandle, startSimProcess } from './common';
+import { bareAxios, int, Line, median, section, SectionResult, SimHandle, startSimProcess } from './common';
 import { Red, startRed } from './red-runtime';
 
 const N = 5000;
@@ -55,8 +55,10 @@ class Tally {
   }
 }
 
+type Name = 'ours' | 'core' | 'floor';
+
 interface Contender {
-  name: 'ours' | 'core';
+  name: Name;
   node: Node;
   tally: Tally;
   msg: (task: string) => NodeMessage;
@@ -96,91 +98,157 @@ async function drive(c: Contender, sim: SimHandle, tasks: string[], burst: boole
   return { rate, cpu: (used.user + used.system) / tasks.length, failed: tasks.length - c.tally.ok, faults: c.tally.faults(), requests: s.requests, connections: s.accepted };
 }
 
-section(async (): Promise<SectionResult> => {
-  const sim = await startSimProcess({ benchTasks: Math.max(DISTINCT, N), runMs: 2000 });
-  const red: Red = await startRed({ withPackage: true, admin: false });
-  const tallies = { ours: new Tally(), core: new Tally() };
+interface Mode {
+  label: string;
+  tasks: string[];
+  burst: boolean;
+  target: string;
+  meets: (ratio: number) => boolean;
+  /** also run the bare axios node: only where nothing is shared, so it does the same requests */
+  floor: boolean;
+}
+
+/**
+ * The floor of any node built on axios: a node that only POSTs /butler/{msg.task} through a bare
+ * axios instance with the client's options and headers, then sends the msg on. No checks, no
+ * status, no queue bound, no sharing.
+ */
+function registerFloorNode(red: Red, url: string, headers: () => Record<string, string>): void {
+  red.registerNode('bench-axios-start', (node) => {
+    const { ax, destroy } = bareAxios(url, headers());
+    node.on('input', (msg: NodeMessage & { task?: string; statusCode?: number }, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      ax.post<string>(`/butler/${msg.task}`).then(
+        (res) => {
+          msg.statusCode = res.status;
+          send(msg);
+          done();
+        },
+        (err: Error) => done(err),
+      );
+    });
+    node.on('close', destroy);
+  });
+}
+
+function sinks(red: Red, tallies: Record<Name, Tally>): void {
   red.registerSink('bench-sink', (id, msg) => {
     const m = msg as NodeMessage & { statusCode?: unknown; error?: { code?: string } };
     if (id === 'ok-ours') {
       const r = (m.payload as { result?: string } | undefined)?.result;
       tallies.ours.hit(r === 'started' || r === 'already-running', `result ${r}`);
     } else if (id === 'err-ours') tallies.ours.hit(false, m.error?.code ?? 'error');
-    else tallies.core.hit(m.statusCode === 200 || m.statusCode === 202, `status ${String(m.statusCode)}`);
+    else tallies[id === 'ok-floor' ? 'floor' : 'core'].hit(m.statusCode === 200 || m.statusCode === 202, `status ${String(m.statusCode)}`);
   });
+}
 
-  const flows = (headers: object[]): object[] => [
+function flows(sim: SimHandle, headers: object[]): object[] {
+  return [
     { id: 't1', type: 'tab', label: 'bench' },
     { id: 's1', type: 'plex-butler-server', name: 'sim', url: sim.url, timeout: 10000, verifyTls: true },
     { id: 'ours', type: 'plex-butler-start', z: 't1', name: '', server: 's1', task: '', wires: [['ok-ours'], ['err-ours']] },
     // The core node as a user would set it up: URL from msg.url, headers typed into the node.
     { id: 'core', type: 'http request', z: 't1', name: '', method: 'POST', ret: 'txt', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers, wires: [['ok-core']] },
+    { id: 'floor', type: 'bench-axios-start', z: 't1', wires: [['ok-floor']] },
     { id: 'ok-ours', type: 'bench-sink', z: 't1', wires: [] },
     { id: 'err-ours', type: 'bench-sink', z: 't1', wires: [] },
     { id: 'ok-core', type: 'bench-sink', z: 't1', wires: [] },
+    { id: 'ok-floor', type: 'bench-sink', z: 't1', wires: [] },
   ];
-  const creds = { s1: { token: sim.token } };
-  await red.deploy(flows([]), creds, 'ours');
+}
 
-  // Give the core node exactly the Plex headers our node sends.
+/** Deploys the three contenders; the core and floor nodes get exactly the Plex headers our node sends. */
+async function contenders(red: Red, sim: SimHandle): Promise<Contender[]> {
+  const tallies: Record<Name, Tally> = { ours: new Tally(), core: new Tally(), floor: new Tally() };
+  sinks(red, tallies);
+  let plex: Record<string, string> = {};
+  registerFloorNode(red, sim.url, () => ({ 'X-Plex-Token': sim.token, ...plex }));
+  const creds = { s1: { token: sim.token } };
+  await red.deploy(flows(sim, []), creds, 'ours');
   await sim.reset();
-  tallies.ours.zero();
   const probe = tallies.ours.until(1);
   red.getNode('ours').receive({ task: 'Bench0' } as NodeMessage);
   await probe;
-  const seen = (await sim.stats()).lastHeaders;
-  const plex = Object.entries(seen).filter(([k]) => k === 'accept' || k.startsWith('x-plex-'));
-  const headers = [{ keyType: 'other', keyValue: 'X-Plex-Token', valueType: 'other', valueValue: sim.token }, ...plex.map(([k, v]) => ({ keyType: 'other', keyValue: k, valueType: 'other', valueValue: v }))];
-  await red.deploy(flows(headers), creds, 'core');
-
-  const contenders: Contender[] = [
-    { name: 'ours', node: red.getNode('ours'), tally: tallies.ours, msg: (task) => ({ task }) as NodeMessage },
+  tallies.ours.zero();
+  plex = Object.fromEntries(Object.entries((await sim.stats()).lastHeaders).filter(([k]) => k === 'accept' || k.startsWith('x-plex-')));
+  const typed = Object.entries({ 'X-Plex-Token': sim.token, ...plex }).map(([k, v]) => ({ keyType: 'other', keyValue: k, valueType: 'other', valueValue: v }));
+  await red.deploy(flows(sim, typed), creds, 'floor');
+  const byTask = (task: string): NodeMessage => ({ task }) as NodeMessage;
+  return [
+    { name: 'ours', node: red.getNode('ours'), tally: tallies.ours, msg: byTask },
     { name: 'core', node: red.getNode('core'), tally: tallies.core, msg: (task) => ({ url: `${sim.url}/butler/${task}` }) as NodeMessage },
+    { name: 'floor', node: red.getNode('floor'), tally: tallies.floor, msg: byTask },
   ];
+}
+
+function modes(): Mode[] {
   const named = Array.from({ length: N }, (_, i) => DEFAULT_TASKS[i % DEFAULT_TASKS.length].name);
-  const distinct = (n: number): string[] => Array.from({ length: n }, (_, i) => `Bench${i}`);
   // Targets: 3x for the burst where identical starts share a call (issue 5); issue 12 set 1.5x for
   // one by one and "ahead of core" for the distinct burst, where every msg is its own request.
-  const modes = [
-    { label: `5,000 at once, ${DEFAULT_TASKS.length} task names`, tasks: named, burst: true, target: '>= 3', meets: (r: number) => r >= 3 },
-    { label: '5,000 one by one', tasks: distinct(N), burst: false, target: '>= 1.5', meets: (r: number) => r >= 1.5 },
-    { label: `${int(DISTINCT)} at once, all names distinct`, tasks: distinct(DISTINCT), burst: true, target: '> 1 (ahead)', meets: (r: number) => r > 1 },
+  return [
+    { label: `5,000 at once, ${DEFAULT_TASKS.length} task names`, tasks: named, burst: true, target: '>= 3', meets: (r) => r >= 3, floor: false },
+    { label: '5,000 one by one', tasks: distinct(N), burst: false, target: '>= 1.5', meets: (r) => r >= 1.5, floor: true },
+    { label: `${int(DISTINCT)} at once, all names distinct`, tasks: distinct(DISTINCT), burst: true, target: '> 1 (ahead)', meets: (r) => r > 1, floor: true },
   ];
+}
 
-  const lines: Line[] = [];
-  const notes: string[] = [];
-  for (const c of contenders) {
+function distinct(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `Bench${i}`);
+}
+
+function describe(who: Name, x: Run[]): string {
+  const failed = x.filter((r) => r.failed > 0).map((r) => r.faults);
+  return (
+    `${who} ${x.map((r) => int(r.rate)).join(' / ')} msgs/s, CPU ${median(x.map((r) => r.cpu)).toFixed(0)} µs/msg, ${x.map((r) => int(r.requests)).join(' / ')} HTTP requests on ` +
+    `${x.map((r) => int(r.connections)).join(' / ')} new connections, ${failed.length ? `failures: ${failed.join('; ')}` : 'no failures'}`
+  );
+}
+
+/** ROUNDS rounds of one mode, the contenders' order turning each round; the rows and a note. */
+async function measure(mode: Mode, all: Contender[], sim: SimHandle): Promise<{ lines: Line[]; note: string }> {
+  const field = all.filter((c) => mode.floor || c.name !== 'floor');
+  const runs: Partial<Record<Name, Run[]>> = {};
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = [...field.slice(r % field.length), ...field.slice(0, r % field.length)];
+    for (const c of r % 2 ? order.reverse() : order) (runs[c.name] ??= []).push(await drive(c, sim, mode.tasks, mode.burst));
+  }
+  const rate = (who: Name): number => median((runs[who] ?? []).map((x) => x.rate));
+  const ratio = rate('ours') / rate('core');
+  const oursFailed = (runs.ours ?? []).some((x) => x.failed > 0);
+  const lines: Line[] = [{ what: `2. node msgs/s, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('core'))} core http request`, ratio, target: mode.target, pass: mode.meets(ratio) && !oursFailed }];
+  let note = `2. ${mode.label}, ${ROUNDS} rounds, every msg arrived: ${describe('ours', runs.ours ?? [])}; ${describe('core', runs.core ?? [])}`;
+  if (runs.floor) {
+    const toFloor = rate('ours') / rate('floor');
+    lines.push({ what: `2. node vs a bare axios node, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('floor'))} bare axios node`, ratio: toFloor, target: '>= 0.8', pass: toFloor >= 0.8 && !oursFailed });
+    note += `; ${describe('floor', runs.floor)}; the bare axios node against core: ${(rate('floor') / rate('core')).toFixed(2)}`;
+  }
+  return { lines, note };
+}
+
+section(async (): Promise<SectionResult> => {
+  const sim = await startSimProcess({ benchTasks: Math.max(DISTINCT, N), runMs: 2000 });
+  const red: Red = await startRed({ withPackage: true, admin: false });
+  const all = await contenders(red, sim);
+  for (const c of all) {
     // warm-up: the JIT has settled before the first measured round
     await drive(c, sim, distinct(1000), false);
     await drive(c, sim, distinct(300), true);
   }
-  for (const mode of modes) {
-    const runs: Record<string, Run[]> = { ours: [], core: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const c of r % 2 ? [...contenders].reverse() : contenders) runs[c.name].push(await drive(c, sim, mode.tasks, mode.burst));
-    }
-    const rate = (who: string): number => median(runs[who].map((x) => x.rate));
-    const ratio = rate('ours') / rate('core');
-    const oursFailed = runs.ours.some((x) => x.failed > 0);
-    lines.push({ what: `2. node msgs/s, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('core'))} core http request`, ratio, target: mode.target, pass: mode.meets(ratio) && !oursFailed });
-    const per = (who: string): string => {
-      const x = runs[who];
-      const failed = x.filter((r) => r.failed > 0).map((r) => r.faults);
-      return (
-        `${who} ${x.map((r) => int(r.rate)).join(' / ')} msgs/s, CPU ${median(x.map((r) => r.cpu)).toFixed(0)} µs/msg, ${x.map((r) => int(r.requests)).join(' / ')} HTTP requests on ` +
-        `${x.map((r) => int(r.connections)).join(' / ')} new connections, ${failed.length ? `failures: ${failed.join('; ')}` : 'no failures'}`
-      );
-    };
-    notes.push(`2. ${mode.label}, ${ROUNDS} rounds, every msg arrived: ${per('ours')}; ${per('core')}`);
+  const lines: Line[] = [];
+  const notes: string[] = [];
+  for (const mode of modes()) {
+    const m = await measure(mode, all, sim);
+    lines.push(...m.lines);
+    notes.push(m.note);
   }
 
   // Beyond the in-flight bound plus the queue (4 + 1000) distinct calls are refused, not lost.
+  const ours = all[0];
   await sim.reset();
-  tallies.ours.zero();
-  const all = tallies.ours.until(N);
-  for (const t of distinct(N)) contenders[0].node.receive({ task: t } as NodeMessage);
-  await all;
-  notes.push(`2. 5,000 at once with all names distinct (ours only): ${int(tallies.ours.arrived)} msgs arrived: ${int(tallies.ours.ok)} ok, ${tallies.ours.faults() || 'no errors'} (on output 2)`);
+  ours.tally.zero();
+  const arrived = ours.tally.until(N);
+  for (const t of distinct(N)) ours.node.receive({ task: t } as NodeMessage);
+  await arrived;
+  notes.push(`2. 5,000 at once with all names distinct (ours only): ${int(ours.tally.arrived)} msgs arrived: ${int(ours.tally.ok)} ok, ${ours.tally.faults() || 'no errors'} (on output 2)`);
 
   await red.stop();
   await sim.close();

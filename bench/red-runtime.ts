@@ -37,6 +37,8 @@ export interface Red {
   hasType(type: string): boolean;
   /** registers a node type whose inputs go to `onInput(nodeId, msg)` */
   registerSink(type: string, onInput: (id: string, msg: NodeMessage) => void): void;
+  /** registers a node type of the benchmark's own; `init` wires the created node */
+  registerNode(type: string, init: (node: Node, def: NodeDef) => void): void;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,12 @@ export async function startRed(opts: RedOptions): Promise<Red> {
   await RED.start();
   await started;
   const nodes = RED.nodes as unknown as InternalNodes;
+  const registerNode = (type: string, init: (node: Node, def: NodeDef) => void): void => {
+    nodes.registerType('plex-butler-bench', type, function (this: Node, def: NodeDef) {
+      nodes.createNode(this, def);
+      init(this, def);
+    });
+  };
   return {
     userDir,
     async deploy(flows, credentials, waitFor) {
@@ -109,14 +117,14 @@ export async function startRed(opts: RedOptions): Promise<Red> {
       return typeof nodes.getType(type) === 'function';
     },
     registerSink(type, onInput) {
-      nodes.registerType('plex-butler-bench', type, function (this: Node, def: NodeDef) {
-        nodes.createNode(this, def);
-        this.on('input', (msg: NodeMessage, _send: unknown, done: () => void) => {
+      registerNode(type, (node, def) =>
+        node.on('input', (msg: NodeMessage, _send: unknown, done: () => void) => {
           onInput(def.id, msg);
           done();
-        });
-      });
+        }),
+      );
     },
+    registerNode,
     async stop() {
       await RED.stop();
       removeUserDir(userDir);

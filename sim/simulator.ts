@@ -2,7 +2,7 @@
 // Behaviour follows the notes in pms-butler.md; see the report for known gaps.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { Playback, type PlayOptions, type PlaySessionStateNotification } from './playback';
 import { StreamHub } from './stream';
 import { CONTROL_PREFIX, control, readParams } from './control';
@@ -139,6 +139,7 @@ export class ButlerSimulator {
   options: SimOptions;
   readonly requests: SimRequest[] = [];
   private readonly machineId = randomBytes(20).toString('hex');
+  private byName: { from: SimTask[]; map: Map<string, SimTask> } | undefined;
   private server: http.Server | undefined;
   private port = 0;
   // task name -> stop timer (undefined: runs until stopped)
@@ -324,14 +325,21 @@ export class ButlerSimulator {
     return this.options.tasks ?? DEFAULT_TASKS;
   }
 
+  /** The task named `name`; a lookup by name, since a bench simulator knows thousands of tasks. */
+  private task(name: string): SimTask | undefined {
+    const tasks = this.tasks();
+    if (this.byName?.from !== tasks) this.byName = { from: tasks, map: new Map(tasks.map((t) => [t.name, t])) };
+    return this.byName.map.get(name);
+  }
+
   private startTask(name: string): void {
     const runMs = this.options.runMs ?? 3000;
     const timer = setTimeout(() => this.stopTask(name), runMs);
     timer.unref();
     this.runs.set(name, timer);
-    const task = this.tasks().find((t) => t.name === name);
+    const task = this.task(name);
     const activity: SimActivity = {
-      uuid: randomBytes(16).toString('hex'),
+      uuid: randomUUID(),
       type: BUTLER_ACTIVITY_TYPE,
       cancellable: false,
       userID: 1,
@@ -482,7 +490,7 @@ export class ButlerSimulator {
       return fail(404);
     }
     if (method === 'POST') {
-      if (!this.tasks().some((t) => t.name === name)) return fail(404);
+      if (!this.task(name)) return fail(404);
       if (this.runs.has(name)) return { status: 202 };
       this.startTask(name);
       return { status: 200 };

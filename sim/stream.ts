@@ -60,9 +60,10 @@ export class StreamHub {
 
   /** Writes `event: <kind>` with data = JSON of data to every stream that takes kind. */
   send(kind: string, data: unknown): void {
-    const text = `event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`;
+    let text: string | undefined;
     for (const s of this.streams) {
       if (s.silent || (s.kinds && !s.kinds.has(kind))) continue;
+      text ??= `event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`;
       s.res.write(text);
     }
   }
