@@ -218,7 +218,8 @@ async function measure(mode: Mode, all: Contender[], sim: SimHandle): Promise<{ 
   let note = `2. ${mode.label}, ${ROUNDS} rounds, every msg arrived: ${describe('ours', runs.ours ?? [])}; ${describe('core', runs.core ?? [])}`;
   if (runs.floor) {
     const toFloor = rate('ours') / rate('floor');
-    lines.push({ what: `2. node vs a bare axios node, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('floor'))} bare axios node`, ratio: toFloor, target: '>= 0.8', pass: toFloor >= 0.8 && !oursFailed });
+    // Information, no target: how much of the node's own time is axios's floor.
+    lines.push({ what: `2. node vs a bare axios node, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('floor'))} bare axios node`, ratio: toFloor, target: '' });
     note += `; ${describe('floor', runs.floor)}; the bare axios node against core: ${(rate('floor') / rate('core')).toFixed(2)}`;
   }
   return { lines, note };
