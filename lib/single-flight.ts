@@ -21,6 +21,37 @@ export interface JoinOptions {
 }
 
 /**
+ * Abort listeners by signal: one listener on a signal however many waits it may end. A flow node's
+ * one close signal can have a thousand msgs waiting on it, and every add or remove of a listener
+ * walks the ones already there. The listener goes when the last wait on it does.
+ */
+class AbortWaits {
+  private readonly bySignal = new Map<AbortSignal, { waits: Set<() => void>; fire: () => void }>();
+
+  /** Calls `onAbort` when `signal` aborts, unless the function it returns was called first. */
+  add(signal: AbortSignal, onAbort: () => void): () => void {
+    let entry = this.bySignal.get(signal);
+    if (!entry) {
+      const waits = new Set<() => void>();
+      const fire = (): void => {
+        this.bySignal.delete(signal);
+        for (const f of [...waits]) f();
+      };
+      entry = { waits, fire };
+      this.bySignal.set(signal, entry);
+      signal.addEventListener('abort', fire, { once: true });
+    }
+    const { waits, fire } = entry;
+    waits.add(onAbort);
+    return () => {
+      if (!waits.delete(onAbort) || waits.size > 0 || this.bySignal.get(signal)?.waits !== waits) return;
+      this.bySignal.delete(signal);
+      signal.removeEventListener('abort', fire);
+    };
+  }
+}
+
+/**
  * Shares one run per key among the callers that arrive while it runs. Each caller may stop
  * waiting on its own; when the last one has gone, the run's controller is aborted (reason
  * ALL_CALLERS_LEFT) and the key is free again, so later callers start afresh instead of joining a
@@ -28,6 +59,7 @@ export interface JoinOptions {
  */
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
+  private readonly aborts = new AbortWaits();
 
   /** Runs `work` for `key`, or joins the run already under way. */
   run(key: string, options: JoinOptions, work: (ctrl: AbortController, deadline: number) => Promise<T>): Promise<T> {
@@ -75,11 +107,11 @@ export class SingleFlight<T> {
       };
       const onAbort = (): void => stop(new ButlerError('ABORTED', 'Request cancelled: the node was closed'));
       const timer = early ? setTimeout(() => stop(options.timeout()), Math.max(0, options.deadline - Date.now())) : undefined;
+      const forget = signal ? this.aborts.add(signal, onAbort) : undefined;
       const cleanup = (): void => {
-        signal?.removeEventListener('abort', onAbort);
+        forget?.();
         clearTimeout(timer);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       flight.promise.then(
         (value) => {
           cleanup();

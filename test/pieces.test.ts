@@ -1,5 +1,6 @@
 // The small pieces of lib/ on their own: single flight, the retry decision, the playback watch.
 import assert from 'node:assert/strict';
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { SingleFlight } from '../lib/single-flight';
 import { defaultRetryOptions, retryAfterMs, retryDelay } from '../lib/retry';
 import { ButlerError } from '../lib/errors';
@@ -47,6 +48,34 @@ describe('lib pieces', () => {
       b.abort();
       await assert.rejects(second, { code: 'ABORTED' });
       assert.equal(seen?.aborted, true);
+      assert.equal(flights.size, 0);
+    });
+
+    it('many callers on one signal: one abort listener on it, gone when the last wait ends', async () => {
+      const flights = new SingleFlight<string>();
+      const node = new AbortController();
+      setMaxListeners(0, node.signal);
+      const listeners = (): number => getEventListeners(node.signal, 'abort').length;
+      const deadline = Date.now() + 1000;
+      const work = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('done'), 20));
+      const waits = Array.from({ length: 500 }, (_, i) => flights.run(`k${i % 50}`, { signal: node.signal, deadline, timeout }, work));
+      assert.equal(listeners(), 1);
+      assert.deepEqual(new Set(await Promise.all(waits)), new Set(['done']));
+      assert.equal(listeners(), 0);
+      // An abort ends every wait on the signal, and the runs no one waits for any more are cancelled.
+      const seen: AbortSignal[] = [];
+      const hang = (ctrl: AbortController): Promise<string> => {
+        seen.push(ctrl.signal);
+        return new Promise(() => undefined);
+      };
+      const hung = Array.from({ length: 300 }, (_, i) => flights.run(`h${i % 30}`, { signal: node.signal, deadline, timeout }, hang));
+      assert.equal(listeners(), 1);
+      node.abort();
+      const ended = await Promise.allSettled(hung);
+      assert.ok(ended.every((r) => r.status === 'rejected' && (r.reason as ButlerError).code === 'ABORTED'));
+      assert.equal(seen.length, 30);
+      assert.ok(seen.every((sig) => sig.aborted));
+      assert.equal(listeners(), 0);
       assert.equal(flights.size, 0);
     });
 
