@@ -79,6 +79,15 @@ export function transportFailure(err: unknown, baseUrl: string): Failure {
   return { error: new ButlerError('UNREACHABLE', `Cannot reach Plex at ${baseUrl} (${what})`), lasting };
 }
 
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+/** Whether a call failed, with no answer, on a socket the agent had kept alive from an earlier call. */
+function diedOnStaleSocket(err: unknown): boolean {
+  if (!isAxiosError(err) || err.response !== undefined || !STALE_SOCKET_CODES.has(err.code ?? '')) return false;
+  const req: unknown = err.request;
+  return typeof req === 'object' && req !== null && 'reusedSocket' in req && req.reusedSocket === true;
+}
+
 export class ServerHttp {
   readonly baseUrl: string;
   private readonly axios: AxiosInstance;
@@ -116,8 +125,22 @@ export class ServerHttp {
     });
   }
 
-  /** One call; a network failure is thrown as it came (name it with `transportFailure`). */
+  /**
+   * One call; a network failure is thrown as it came (name it with `transportFailure`). A call
+   * that died on a kept-alive socket the server had closed while it sat idle is sent once more on
+   * a new socket, as Node's documentation advises (`request.reusedSocket`): the server never
+   * answered it, and every call of ours is idempotent anyway.
+   */
   async send(method: string, route: string, signal: AbortSignal): Promise<Answer> {
+    try {
+      return await this.sendOnce(method, route, signal);
+    } catch (err) {
+      if (signal.aborted || !diedOnStaleSocket(err)) throw err;
+      return this.sendOnce(method, route, signal);
+    }
+  }
+
+  private async sendOnce(method: string, route: string, signal: AbortSignal): Promise<Answer> {
     const res = await this.axios.request<string>({ method, url: route, signal });
     const answer: Answer = { status: res.status, body: typeof res.data === 'string' ? res.data : '' };
     const retryAfter: unknown = res.headers['retry-after'];

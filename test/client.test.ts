@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ButlerClient, ButlerError, parseTaskList, normaliseUrl, cleanToken, checkTaskName, checkAction } from '../lib';
 import { startSimulator, ButlerSimulator, DEFAULT_TASKS } from '../sim/simulator';
 import { absentUrl, cannedServer, hangingServer, partialBodyServer, resettingServer, FaultServer } from './fault-servers';
@@ -252,6 +254,37 @@ describe('ButlerClient on a broken network', () => {
     assert.equal(s.connections, 1);
     await rejectsWith(c.listTasks(), 'UNREACHABLE');
     assert.ok(s.connections >= 3, `read tried ${s.connections - 1} times`);
+  });
+
+  it('a kept-alive socket the server dropped: the call goes again once on a new socket, a fresh socket\'s failure does not', async () => {
+    // Each connection's first request is answered and the socket kept alive; its second is cut
+    // without an answer, the way a server drops a socket that sat idle past its keep-alive timeout.
+    const seen = { connections: 0, requests: 0 };
+    const served = new WeakMap<object, number>();
+    const server = http.createServer((req, res) => {
+      seen.requests++;
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n === 2) return req.socket.destroy();
+      res.writeHead(200, { 'Content-Length': 0 });
+      res.end();
+    });
+    server.on('connection', () => seen.connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = make(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 3000);
+      assert.equal((await c.startTask('BackupDatabase')).result, 'started');
+      assert.equal((await c.startTask('OptimizeDatabase')).result, 'started');
+      assert.deepEqual(seen, { connections: 2, requests: 3 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    // The first request on a new socket that is cut is not sent again (the reset test above, too).
+    const s = await resettingServer();
+    servers.push(s);
+    await rejectsWith(make(s.url, 3000).startTask('BackupDatabase'), 'UNREACHABLE');
+    assert.equal(s.connections, 1);
   });
 
   it('reset mid-body: UNREACHABLE', async () => {
