@@ -212,6 +212,17 @@
         });
     }
 
+    // An hour of the maintenance window (plex-butler-settings): empty (keep the server's) or 0 to 23.
+    function isHour(v) {
+        return v === undefined || v === '' || /^(\d|1\d|2[0-3])$/.test(String(v).trim());
+    }
+
+    // Task switches (plex-butler-settings): {TaskName: true|false}, names by the runtime's rule.
+    function isTaskSwitches(v) {
+        return v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v) &&
+            Object.keys(v).every(function (k) { return TASK_NAME.test(k) && typeof v[k] === 'boolean'; }));
+    }
+
     // The grace row of plex-butler-start/all shows only while "Only when idle" is ticked.
     function graceRow() {
         var grace = $('.plex-butler-grace-row');
@@ -258,7 +269,7 @@
     window.PlexButlerEditor = {
         KNOWN_TASKS: KNOWN_TASKS, TASK_NAME: TASK_NAME, URL_RE: URL_RE,
         post: post, serverBody: serverBody, failure: failure, taskField: taskField,
-        flowNode: flowNode, taskNode: taskNode, taskValidator: taskValidator, graceValidator: graceValidator, graceRow: graceRow
+        flowNode: flowNode, taskNode: taskNode, validator: validator, isHour: isHour, isTaskSwitches: isTaskSwitches, taskValidator: taskValidator, graceValidator: graceValidator, graceRow: graceRow
     };
 })();
 

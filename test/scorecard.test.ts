@@ -128,6 +128,7 @@ function sharedKeys(editor: string, type: string): string[] {
     else if (input[1]) keys.push(input[1]);
   }
   if (call('taskNode')) keys.push('label.named');
+  for (const m of editor.matchAll(new RegExp(`PlexButlerEditor\\.validator\\('${type}', '([^']+)'`, 'g'))) keys.push(m[1]);
   if (call('taskValidator')) keys.push('errors.task');
   if (call('graceValidator')) keys.push('errors.grace');
   return keys.map((key) => `${type}.${key}`);
