@@ -195,7 +195,7 @@ function distinct(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `Bench${i}`);
 }
 
-function describe(who: Name, x: Run[]): string {
+function roundsText(who: Name, x: Run[]): string {
   const failed = x.filter((r) => r.failed > 0).map((r) => r.faults);
   return (
     `${who} ${x.map((r) => int(r.rate)).join(' / ')} msgs/s, CPU ${median(x.map((r) => r.cpu)).toFixed(0)} µs/msg, ${x.map((r) => int(r.requests)).join(' / ')} HTTP requests on ` +
@@ -215,12 +215,12 @@ async function measure(mode: Mode, all: Contender[], sim: SimHandle): Promise<{ 
   const ratio = rate('ours') / rate('core');
   const oursFailed = (runs.ours ?? []).some((x) => x.failed > 0);
   const lines: Line[] = [{ what: `2. node msgs/s, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('core'))} core http request`, ratio, target: mode.target, pass: mode.meets(ratio) && !oursFailed }];
-  let note = `2. ${mode.label}, ${ROUNDS} rounds, every msg arrived: ${describe('ours', runs.ours ?? [])}; ${describe('core', runs.core ?? [])}`;
+  let note = `2. ${mode.label}, ${ROUNDS} rounds, every msg arrived: ${roundsText('ours', runs.ours ?? [])}; ${roundsText('core', runs.core ?? [])}`;
   if (runs.floor) {
     const toFloor = rate('ours') / rate('floor');
     // Information, no target: how much of the node's own time is axios's floor.
     lines.push({ what: `2. node vs a bare axios node, ${mode.label}`, ours: int(rate('ours')), ref: `${int(rate('floor'))} bare axios node`, ratio: toFloor, target: '' });
-    note += `; ${describe('floor', runs.floor)}; the bare axios node against core: ${(rate('floor') / rate('core')).toFixed(2)}`;
+    note += `; ${roundsText('floor', runs.floor)}; the bare axios node against core: ${(rate('floor') / rate('core')).toFixed(2)}`;
   }
   return { lines, note };
 }
