@@ -166,15 +166,19 @@ export class ButlerClient {
   }
 
   /** GET /:/prefs, reduced to the Butler's window and task switches. */
-  async getSettings(options: CallOptions = {}): Promise<ButlerSettings> {
-    return parsePrefs(await this.readFound('/:/prefs', options));
+  async getSettings(options: CallOptions = {}, deadline?: number): Promise<ButlerSettings> {
+    return parsePrefs(await this.readFound('/:/prefs', options, deadline));
   }
 
-  /** Checks the change against the current settings, PUTs it, and reads the settings back. */
+  /**
+   * Checks the change against the current settings, PUTs it, and reads the settings back: three
+   * calls sharing one deadline, so the whole write answers within `timeout`.
+   */
   async putSettings(change: unknown, options: CallOptions = {}): Promise<ButlerSettings> {
-    const query = settingsQuery(change, await this.getSettings(options));
-    this.expectFound(await this.request({ method: 'PUT', route: `/:/prefs?${query}`, retry: false, signal: options.signal }));
-    return this.getSettings(options);
+    const deadline = Date.now() + this.timeout;
+    const query = settingsQuery(change, await this.getSettings(options, deadline));
+    this.expectFound(await this.request({ method: 'PUT', route: `/:/prefs?${query}`, retry: false, signal: options.signal, deadline }));
+    return this.getSettings(options, deadline);
   }
 
   /** The server's notification stream for `kinds`, through this client's HTTP stack. Call start(). */
@@ -196,8 +200,8 @@ export class ButlerClient {
     this.http.destroy();
   }
 
-  private async readFound(route: string, options: CallOptions): Promise<string> {
-    const answer = await this.request({ method: 'GET', route, retry: true, signal: options.signal });
+  private async readFound(route: string, options: CallOptions, deadline?: number): Promise<string> {
+    const answer = await this.request({ method: 'GET', route, retry: true, signal: options.signal, deadline });
     this.expectFound(answer);
     return answer.body;
   }

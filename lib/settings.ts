@@ -35,7 +35,7 @@ export function parsePrefs(body: string): ButlerSettings {
     if (!isObject(s) || typeof s.id !== 'string') continue;
     if (s.id === 'ButlerStartHour') out.startHour = Number(s.value);
     else if (s.id === 'ButlerEndHour') out.endHour = Number(s.value);
-    else if (s.id.startsWith('ButlerTask') && s.id.length > 10) out.tasks[s.id.slice(10)] = toBool(s.value, false);
+    else if (s.id.startsWith('ButlerTask') && TASK_NAME.test(s.id.slice(10))) out.tasks[s.id.slice(10)] = toBool(s.value, false);
   }
   if (!Number.isInteger(out.startHour) || !Number.isInteger(out.endHour)) throw bad('Server preferences lack the Butler hours');
   return out;
@@ -65,7 +65,8 @@ export function settingsQuery(input: unknown, current: ButlerSettings): string {
   if (input.tasks !== undefined) {
     if (!isObject(input.tasks)) throw new ButlerError('INVALID_SETTING', 'tasks must be an object like {"BackupDatabase": true}');
     for (const [name, on] of Object.entries(input.tasks)) {
-      if (!TASK_NAME.test(name) || !(name in current.tasks)) {
+      // An own key of the server's list only: `in` would also accept constructor, toString, ….
+      if (!TASK_NAME.test(name) || !Object.hasOwn(current.tasks, name)) {
         throw new ButlerError('INVALID_SETTING', `Unknown task "${name.slice(0, 40)}" in tasks`, { task: name.slice(0, 64) });
       }
       if (typeof on !== 'boolean') throw new ButlerError('INVALID_SETTING', `tasks.${name} must be true or false`, { task: name });

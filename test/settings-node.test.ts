@@ -92,4 +92,28 @@ describe('plex-butler-settings dialog values', function () {
     }
     assert.deepEqual(puts(), []);
   });
+  it('a task name an object inherits (constructor, toString, hasOwnProperty, __proto__) is refused and nothing is PUT', async () => {
+    const { err } = await load({ mode: 'read' });
+    const names = ['constructor', 'toString', 'hasOwnProperty', '__proto__'];
+    for (const [i, name] of names.entries()) {
+      // JSON.parse makes "__proto__" an own key, as a msg from a JSON node or an HTTP body would.
+      send(JSON.parse(`{"tasks": {"${name}": true}}`));
+      const msg = (await err.nth(i)) as Msg;
+      assert.equal((msg.error as { code: string }).code, 'INVALID_SETTING', name);
+    }
+    assert.deepEqual(puts(), []);
+  });
+
+  it('one budget per msg: a write on a slow server answers within the server timeout, not three times it', async () => {
+    const { ok, err } = await load({ mode: 'write', endHour: '9' });
+    // Each of the three calls (read, PUT, read back) takes 60% of the 2 s timeout.
+    sim.options.latencyMs = 1200;
+    const sent = Date.now();
+    send(Date.now());
+    const msg = (await err.nth(0, 6000)) as Msg;
+    const tookMs = Date.now() - sent;
+    assert.equal((msg.error as { code: string }).code, 'TIMEOUT');
+    assert.ok(tookMs >= 1900 && tookMs < 3000, `answered after ${tookMs} ms`);
+    assert.equal(ok.msgs.length, 0);
+  });
 });
