@@ -151,9 +151,9 @@ export class PlexTvClient {
     });
   }
 
-  private async call(method: 'GET' | 'POST', path: string, token?: string): Promise<{ status: number; data: unknown }> {
+  private async call(method: 'GET' | 'POST', path: string, token?: string, signal?: AbortSignal): Promise<{ status: number; data: unknown }> {
     try {
-      const res = await this.http.request({ method, url: path, headers: token ? { 'X-Plex-Token': token } : {} });
+      const res = await this.http.request({ method, url: path, headers: token ? { 'X-Plex-Token': token } : {}, signal });
       if (res.status === 429) throw new RateLimitedError();
       return { status: res.status, data: res.data };
     } catch (err) {
@@ -162,8 +162,9 @@ export class PlexTvClient {
     }
   }
 
-  async createPin(): Promise<Pin> {
-    const res = await this.call('POST', '/api/v2/pins?strong=true');
+  /** Asks for a new PIN; `signal` ends the request (the dialog that asked has gone). */
+  async createPin(signal?: AbortSignal): Promise<Pin> {
+    const res = await this.call('POST', '/api/v2/pins?strong=true', undefined, signal);
     if (res.status !== 201 && res.status !== 200) throw new ButlerError('SERVER_ERROR', `plex.tv refused to start a sign-in (${res.status})`, { statusCode: res.status });
     return parsePin(res.data);
   }

@@ -1,6 +1,7 @@
 // Admin endpoints of the server dialog's "Sign in with Plex" and "Find servers" buttons.
 // The editor polls a random handle of ours; the runtime polls plex.tv. Tokens are held only until
-// the dialog received the server list, and are never logged.
+// the dialog received the server list, or for `signInAbandonMs` (30 s) if it never asks, and are
+// never logged.
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,8 @@ export interface PlexButlerSettings {
   authUrl: string;
   gdmAddress: string;
   gdmPort: number;
+  /** A sign-in nobody asks about for this long is dropped, with the tokens of a finished one. */
+  signInAbandonMs: number;
 }
 
 /** A server as the dialog lists it; `token` only for a server the account owns. */
@@ -49,6 +52,7 @@ const POLL_MS = 1000;
 const MAX_POLL_MS = 8000;
 /** The editor polls every second; a sign-in nobody asks about for this long is dropped. */
 const ABANDONED_MS = 30_000;
+/** Sign-ins open at once, those whose PIN is still being created included. */
 const MAX_SIGN_INS = 8;
 const PROBE_TIMEOUT_MS = 3000;
 const CLIENT_ID_FILE = '.plex-butler-client-id';
@@ -57,11 +61,13 @@ function readSettings(RED: NodeAPI): PlexButlerSettings {
   const s = plexButlerSection(RED);
   const text = (v: unknown, dflt: string): string => (typeof v === 'string' && v.trim() ? v.trim() : dflt);
   const port = Number(s.gdmPort);
+  const abandonMs = Number(s.signInAbandonMs);
   return {
     plexTvUrl: text(s.plexTvUrl, DEFAULT_PLEX_TV_URL),
     authUrl: text(s.authUrl, DEFAULT_AUTH_URL),
     gdmAddress: text(s.gdmAddress, DEFAULT_GDM_ADDRESS),
     gdmPort: Number.isInteger(port) && port > 0 && port < 65536 ? port : DEFAULT_GDM_PORT,
+    signInAbandonMs: Number.isFinite(abandonMs) && abandonMs > 0 ? abandonMs : ABANDONED_MS,
   };
 }
 
@@ -111,14 +117,36 @@ function fail(res: Response, err: unknown): void {
   res.json(failureBody(err));
 }
 
-class SignIns {
+/**
+ * The sign-ins in progress. Every one has a timer while it is held: the next check of plex.tv while
+ * waiting, and once finished the drop of its result (the servers' tokens) if nobody reads it.
+ */
+export class SignIns {
   private readonly all = new Map<string, SignIn>();
+  /** Requests whose PIN is still being created: they hold a place under MAX_SIGN_INS. */
+  private creating = 0;
 
-  constructor(private readonly plexTv: () => PlexTvClient) {}
+  constructor(
+    private readonly plexTv: () => PlexTvClient,
+    private readonly abandonMs: () => number,
+  ) {}
 
-  get size(): number {
-    this.sweep();
+  /** Sign-ins held in memory now (without dropping the abandoned ones first). */
+  get count(): number {
     return this.all.size;
+  }
+
+  /** Takes a place for a new sign-in, synchronously, or false when all are taken. */
+  reserve(): boolean {
+    this.sweep();
+    if (this.all.size + this.creating >= MAX_SIGN_INS) return false;
+    this.creating++;
+    return true;
+  }
+
+  /** Gives back a place taken by reserve() (after add(), or when the PIN never came). */
+  release(): void {
+    this.creating--;
   }
 
   add(pinId: number, expiresAt: number): SignIn {
@@ -141,8 +169,16 @@ class SignIns {
     this.all.delete(handle);
   }
 
+  private held(s: SignIn): boolean {
+    return this.all.get(s.handle) === s;
+  }
+
+  private abandoned(s: SignIn): boolean {
+    return Date.now() - s.lastSeen > this.abandonMs();
+  }
+
   private sweep(): void {
-    for (const s of this.all.values()) if (Date.now() - s.lastSeen > ABANDONED_MS) this.drop(s.handle);
+    for (const s of this.all.values()) if (this.abandoned(s)) this.drop(s.handle);
   }
 
   private schedule(s: SignIn): void {
@@ -150,39 +186,43 @@ class SignIns {
     s.timer.unref();
   }
 
+  /** Ends a sign-in; its result is dropped unread after `abandonMs`. */
+  private settle(s: SignIn, state: SignInState, error?: ButlerError): void {
+    if (!this.held(s)) return;
+    s.state = state;
+    s.error = error;
+    clearTimeout(s.timer);
+    s.timer = setTimeout(() => this.drop(s.handle), this.abandonMs());
+    s.timer.unref();
+  }
+
   private async check(s: SignIn): Promise<void> {
-    if (this.all.get(s.handle) !== s) return;
-    if (Date.now() - s.lastSeen > ABANDONED_MS) return this.drop(s.handle);
-    if (Date.now() >= s.expiresAt) {
-      s.state = 'expired';
-      return;
-    }
+    if (!this.held(s)) return;
+    if (this.abandoned(s)) return this.drop(s.handle);
+    if (Date.now() >= s.expiresAt) return this.settle(s, 'expired');
     try {
       const pin = await this.plexTv().checkPin(s.pinId);
+      if (!this.held(s)) return; // cancelled while plex.tv answered
       s.warning = undefined;
       s.delay = POLL_MS;
       if (pin.authToken) return void (await this.linked(s, pin.authToken));
     } catch (err) {
-      if (err instanceof PinGoneError) {
-        s.state = 'gone';
-        s.error = err;
-        return;
-      }
+      if (err instanceof PinGoneError) return this.settle(s, 'gone', err);
       // 429 and network trouble: say so, wait longer, keep trying until the PIN expires.
       s.warning = asButlerError(err).message;
       s.delay = err instanceof RateLimitedError ? Math.min(MAX_POLL_MS, s.delay * 2) : Math.min(MAX_POLL_MS, s.delay + POLL_MS);
     }
-    if (this.all.get(s.handle) === s) this.schedule(s);
+    if (this.held(s)) this.schedule(s);
   }
 
   private async linked(s: SignIn, accountToken: string): Promise<void> {
     s.state = 'listing';
     try {
-      s.servers = await listServers(this.plexTv(), accountToken);
-      s.state = 'done';
+      const servers = await listServers(this.plexTv(), accountToken);
+      if (this.held(s)) s.servers = servers;
+      this.settle(s, 'done');
     } catch (err) {
-      s.state = 'failed';
-      s.error = asButlerError(err);
+      this.settle(s, 'failed', asButlerError(err));
     }
   }
 }
@@ -204,17 +244,27 @@ export function registerSignInAdmin(RED: NodeAPI): void {
   const guard = RED.auth.needsPermission('plex-butler-server.write');
   const clientId = clientIdentifier(RED);
   const plexTv = (): PlexTvClient => new PlexTvClient({ baseUrl: readSettings(RED).plexTvUrl, clientId: clientId(), timeout: 10000 });
-  const signIns = new SignIns(plexTv);
+  const signIns = new SignIns(plexTv, () => readSettings(RED).signInAbandonMs);
 
   RED.httpAdmin.post('/plex-butler/signin', guard, (_req: Request, res: Response) => {
-    if (signIns.size >= MAX_SIGN_INS) return fail(res, new ButlerError('QUEUE_FULL', 'Too many sign-ins are open: finish or cancel one first'));
+    // The place is taken before the await, so requests at once cannot all pass the limit.
+    if (!signIns.reserve()) return fail(res, new ButlerError('QUEUE_FULL', 'Too many sign-ins are open: finish or cancel one first'));
+    // The dialog cancelled (or closed) while the PIN was being created: stop asking plex.tv.
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     plexTv()
-      .createPin()
+      .createPin(gone.signal)
       .then((pin) => {
+        if (gone.signal.aborted) return;
         const s = signIns.add(pin.id, pin.expiresAt);
         res.json({ ok: true, handle: s.handle, authUrl: authPageUrl(readSettings(RED).authUrl, clientId(), pin.code), expiresAt: new Date(pin.expiresAt).toISOString() });
       })
-      .catch((err: unknown) => fail(res, err));
+      .catch((err: unknown) => {
+        if (!gone.signal.aborted) fail(res, err);
+      })
+      .finally(() => signIns.release());
   });
 
   RED.httpAdmin.post('/plex-butler/signin/status', guard, (req: Request, res: Response) => {

@@ -10,8 +10,9 @@ import { PRODUCT, VERSION } from '../lib/net';
 import { FakePlexTv, startFakePlexTv } from '../sim/plextv';
 import { FakeGdm, gdmAnswerText, startFakeGdm } from '../sim/gdm';
 import { ButlerSimulator, startSimulator } from '../sim/simulator';
-import { absentUrl } from './fault-servers';
-import { ALL_NODES, FlowNode, helper, sleep } from './helpers';
+import { absentUrl, forward, SwitchServer } from './fault-servers';
+import { SignIns } from '../nodes/signin-admin';
+import { ALL_NODES, eventually, FlowNode, helper, sleep } from './helpers';
 import { makeCerts, Certs, TlsServer } from './tls';
 
 type Reply = Record<string, unknown>;
@@ -250,9 +251,90 @@ describe('Sign in with Plex and Find servers', function () {
       assert.equal((await post('/plex-butler/signin/status', { handle: 'made-up' })).state, 'unknown');
     });
 
+    describe('while the PIN is being created (plex.tv slow to answer)', () => {
+      let slow: SwitchServer;
+      /** PIN creations the slow plex.tv saw dropped by the runtime before it answered. */
+      let dropped = 0;
+
+      beforeEach(async () => {
+        slow = new SwitchServer(plexTv.url);
+        await slow.start();
+        dropped = 0;
+        // POST /api/v2/pins waits 800 ms before it reaches the fake plex.tv; the rest goes at once.
+        await slow.set({
+          kind: 'custom',
+          handle: (req, res) => {
+            if (req.method !== 'POST') return forward(plexTv.url, req, res);
+            const t = setTimeout(() => forward(plexTv.url, req, res), 800);
+            res.on('close', () => {
+              if (!res.writableFinished) {
+                clearTimeout(t);
+                dropped++;
+              }
+            });
+          },
+        });
+        await helper.unload();
+        useSettings({ userDir, plexButler: { plexTvUrl: slow.url, authUrl: plexTv.authUrl } });
+        await helper.load(ALL_NODES, [], {});
+      });
+
+      afterEach(async () => {
+        await slow.stop();
+      });
+
+      it('the limit of 8 holds for requests at once: the place is taken before plex.tv answers', async () => {
+        const replies = await Promise.all(Array.from({ length: 12 }, () => post('/plex-butler/signin')));
+        const codes = replies.map((r) => (r.ok === true ? 'ok' : String(r.code)));
+        assert.deepEqual([codes.filter((c) => c === 'ok').length, codes.filter((c) => c === 'QUEUE_FULL').length], [8, 4], codes.join());
+        // A cancelled one frees its place.
+        await post('/plex-butler/signin/cancel', { handle: replies.find((r) => r.ok === true)?.handle });
+        assert.equal((await post('/plex-butler/signin')).ok, true);
+      });
+
+      it('cancel while the PIN is created: the runtime stops asking plex.tv and never polls for it', async () => {
+        const posts = (): number => plexTv.requests.filter((r) => r.method === 'POST').length;
+        const postsBefore = posts();
+        const req = helper.request().post('/plex-butler/signin').send({});
+        // The dialog gives up (its request is aborted) 300 ms into the 800 ms creation.
+        await assert.rejects(req.timeout(300).then(() => undefined));
+        assert.equal(await eventually(() => (dropped === 1 ? undefined : `dropped ${dropped}`), 2000), undefined);
+        await sleep(1500);
+        assert.equal(posts(), postsBefore, 'the creation never reached plex.tv, so there is no PIN to poll');
+      });
+    });
+
+    it('a finished sign-in nobody reads is dropped with its tokens after signInAbandonMs', async () => {
+      await helper.unload();
+      useSettings({ userDir, plexButler: { plexTvUrl: plexTv.url, authUrl: plexTv.authUrl, signInAbandonMs: 2500 } });
+      await helper.load(ALL_NODES, [], {});
+      const start = await post('/plex-butler/signin');
+      assert.ok(plexTv.allow(codeOf(String(start.authUrl))));
+      const listed = (): boolean => plexTv.requests.some((r) => r.url.startsWith('/api/v2/resources'));
+      assert.equal(await eventually(() => (listed() ? undefined : 'not listed'), 4000), undefined);
+      const listedAt = Date.now();
+      // Nobody asks (the dialog was closed without a cancel); 2.5 s after the list it is gone.
+      await sleep(2500 + 1500);
+      const late = await post('/plex-butler/signin/status', { handle: start.handle });
+      assert.equal(late.state, 'unknown', `${Date.now() - listedAt} ms after the list: ${String(late.state)}`);
+      assert.ok(!JSON.stringify(late).includes(owned.token));
+    });
+
+    it('the drop needs no admin call: a timer forgets the finished sign-in and its tokens', async () => {
+      const signIns = new SignIns(() => new PlexTvClient({ baseUrl: plexTv.url, clientId: 'test-client-2' }), () => 1500);
+      const pin = await new PlexTvClient({ baseUrl: plexTv.url, clientId: 'test-client-2' }).createPin();
+      signIns.add(pin.id, pin.expiresAt);
+      assert.ok(plexTv.allow(pin.code));
+      const listing = (): boolean => plexTv.requests.some((r) => r.url.startsWith('/api/v2/resources'));
+      assert.equal(await eventually(() => (listing() ? undefined : 'not listed'), 3000), undefined);
+      assert.equal(signIns.count, 1, 'held while the servers are listed and until the bound');
+      assert.equal(await eventually(() => (signIns.count === 0 ? undefined : 'still held'), 1500 + 700 + 2000, 50), undefined);
+    });
+
     it('keeps one client identifier for this Node-RED, stored in the userDir', async () => {
+      const from = plexTv.requests.length;
       for (let i = 0; i < 2; i++) await post('/plex-butler/signin/cancel', { handle: (await post('/plex-butler/signin')).handle });
-      const ids = new Set(plexTv.requests.filter((r) => r.method === 'POST').map((r) => r.headers['x-plex-client-identifier']));
+      const ids = new Set(plexTv.requests.slice(from).filter((r) => r.method === 'POST').map((r) => r.headers['x-plex-client-identifier']));
       assert.equal(ids.size, 1);
       const stored = fs.readFileSync(path.join(userDir, '.plex-butler-client-id'), 'utf8').trim();
       assert.ok(ids.has(stored));
