@@ -17,6 +17,9 @@ import { ALL_NODES, eventually, FlowNode, freePort, helper, Inbox, sleep, spySta
 import { makeCerts, Certs, TlsServer } from './tls';
 import { FakePlexTv, startFakePlexTv } from '../sim/plextv';
 import { FakeGdm, startFakeGdm } from '../sim/gdm';
+import activityNode from '../nodes/plex-butler-activity';
+import playbackNode from '../nodes/plex-butler-playback';
+import settingsNode from '../nodes/plex-butler-settings';
 
 type Msg = NodeMessage & Record<string, unknown>;
 
@@ -329,6 +332,106 @@ describe('security', function () {
       assert.ok(sim.requests.some((r) => r.headers['x-plex-token'] === TOKEN));
       assert.ok(sim.requests.every((r) => !r.url.includes(TOKEN) && !r.url.toLowerCase().includes('x-plex-token')));
       assert.ok(hang.requests.length + five.requests.length + redirect.requests.length > 0);
+    });
+
+    it('nor from the activity, playback and settings nodes, the stream, or the sign-in and discovery routes', async () => {
+      const TOKEN = sim.token;
+      const WRONG = `wrong${randomBytes(12).toString('hex')}`;
+      const stream = await switchServer(sim.url, { kind: 'canned', answer: { status: 500, body: `no ${TOKEN}` } });
+      const html = await switchServer(sim.url, { kind: 'canned', answer: { status: 200, headers: { 'Content-Type': 'text/html' }, body: '<title>Proxy login</title>' } });
+      const redirect = await switchServer(sim.url, { kind: 'canned', answer: { status: 302, headers: { Location: `${sim.url}/?X-Plex-Token=${TOKEN}` } } });
+      const plexTv = await startFakePlexTv({ servers: [{ name: 'Home', owned: true, accessToken: TOKEN, connections: [{ uri: sim.url, local: true }] }] });
+      const gdm = await startFakeGdm({ servers: [{ name: 'Found', port: 32400, resourceIdentifier: 'gdm1' }] });
+      servers.push({ close: () => stream.stop() }, { close: () => html.stop() }, { close: () => redirect.stop() }, plexTv, gdm);
+      const configs: Record<string, { url: string; token: string }> = {
+        good: { url: sim.url, token: TOKEN },
+        wrong: { url: sim.url, token: WRONG },
+        five: { url: stream.url, token: TOKEN },
+        html: { url: html.url, token: TOKEN },
+        redirect: { url: redirect.url, token: TOKEN },
+        absent: { url: await absentUrl(), token: TOKEN },
+      };
+      const flow: FlowNode[] = [{ id: 'f1', type: 'tab' }];
+      const creds: Record<string, { token: string }> = {};
+      const watchers: string[] = [];
+      for (const [name, c] of Object.entries(configs)) {
+        flow.push({ id: `s-${name}`, type: 'plex-butler-server', name, url: c.url, timeout: 1000, verifyTls: true });
+        creds[`s-${name}`] = { token: c.token };
+        flow.push(
+          { id: `act-${name}`, z: 'f1', type: 'plex-butler-activity', name: '', server: `s-${name}`, maintenanceOnly: false, filter: '', wires: [['ok-act'], ['err']] },
+          { id: `play-${name}`, z: 'f1', type: 'plex-butler-playback', name: '', server: `s-${name}`, idleGrace: 0, countPaused: true, wires: [['ok-play'], ['err']] },
+          { id: `set-${name}`, z: 'f1', type: 'plex-butler-settings', name: '', server: `s-${name}`, mode: 'read', wires: [['ok-set'], ['err']] },
+        );
+        watchers.push(`act-${name}`, `play-${name}`, `set-${name}`);
+      }
+      const kinds = ['act', 'play', 'set'];
+      flow.push(...kinds.map((k) => ({ id: `ok-${k}`, z: 'f1', type: 'helper' })), { id: 'err', z: 'f1', type: 'helper' });
+      const plexButler = { plexTvUrl: plexTv.url, authUrl: plexTv.authUrl, gdmAddress: '127.0.0.1', gdmPort: gdm.port, streamMinBackoffMs: 50, streamMaxBackoffMs: 200 };
+      helper.settings({ plexButler } as Parameters<typeof helper.settings>[0]);
+      try {
+        await helper.load([...ALL_NODES, activityNode, playbackNode, settingsNode], flow, creds);
+        const statuses: unknown[] = [];
+        for (const id of watchers) spyStatus(helper.getNode(id), statuses);
+        const [act, play, set] = kinds.map((k) => new Inbox(helper.getNode(`ok-${k}`)));
+        const err = new Inbox(helper.getNode('err'));
+        // The stream: a playback and an activity on the good server; the others fail to connect.
+        await eventually(() => (sim.openStreams > 0 ? undefined : 'no stream'), 3000);
+        const key = sim.play({ title: 'Film' });
+        sim.emitActivity('started', { uuid: 'a1', type: 'media.generate.bif', title: 'Thumbnails', progress: 0, cancellable: true, userID: 1, subtitle: '' });
+        assert.equal(await eventually(() => (play.msgs.length > 0 ? undefined : 'not busy yet'), 3000), undefined);
+        sim.stopPlayback(key);
+        // The settings node: a read, a write, and writes that are refused before any request.
+        const settingsMsgs = [{}, { payload: { endHour: 6 } }, { payload: { tasks: { constructor: true } } }, { payload: { startHour: 99 } }];
+        for (const name of Object.keys(configs)) for (const m of settingsMsgs) (helper.getNode(`set-${name}`) as Node).receive(m as Msg);
+        const inPlay = (): string | undefined => (act.msgs.length > 0 && play.msgs.length >= 2 && set.msgs.length >= 2 ? undefined : `answered: ${act.msgs.length} activity, ${play.msgs.length} playback, ${set.msgs.length} settings`);
+        assert.equal(await eventually(inPlay, 5000), undefined);
+        await sleep(800); // reconnects and reports of the failing servers
+
+        // Sign in with Plex and Find servers: every reply but the one final list the dialog asked for.
+        const replies: unknown[] = [];
+        const ask = async (route: string, body: object = {}): Promise<Record<string, unknown>> => {
+          const res = await helper.request().post(route).send(body);
+          replies.push(res.status, res.headers, res.text);
+          return res.body as Record<string, unknown>;
+        };
+        const start = await ask('/plex-butler/signin');
+        await ask('/plex-butler/signin/status', { handle: start.handle });
+        assert.ok(plexTv.allow(new URLSearchParams(String(start.authUrl).split('#?')[1]).get('code') ?? ''));
+        let final: Record<string, unknown> = {};
+        for (let i = 0; i < 50 && final.state !== 'done'; i++) {
+          await sleep(200);
+          const res = await helper.request().post('/plex-butler/signin/status').send({ handle: start.handle });
+          final = res.body as Record<string, unknown>;
+          if (final.state !== 'done') replies.push(res.status, res.headers, res.text);
+        }
+        assert.equal(final.state, 'done');
+        assert.ok(JSON.stringify(final).includes(TOKEN), 'the dialog that asked gets the owned server\'s token');
+        assert.ok(!JSON.stringify(final).includes(plexTv.accountToken));
+        await ask('/plex-butler/signin/status', { handle: start.handle });
+        await ask('/plex-butler/signin/cancel', { handle: start.handle });
+        await ask('/plex-butler/signin/status', { handle: 'made-up' });
+        await ask('/plex-butler/discover');
+
+        const show = (v: unknown): string => `${util.inspect(v, { depth: null, showHidden: true, maxStringLength: null })}\n${safeJson(v)}`;
+        const seen = {
+          'msgs on output 1': show([act.msgs, play.msgs, set.msgs]),
+          'msgs on output 2': show(err.msgs),
+          'status calls': show(statuses),
+          'node.log/warn/error': show(helper.log().args),
+          'sign-in and discovery replies': show(replies),
+        };
+        for (const [where, text] of Object.entries(seen)) {
+          for (const secret of [TOKEN, WRONG, TOKEN.slice(0, 12), WRONG.slice(0, 12), plexTv.accountToken]) {
+            assert.ok(!text.includes(secret), `the token leaked into ${where}`);
+          }
+        }
+        // Each part was in play: the failing servers' errors on output 2, the stream with the token as header.
+        assert.ok(err.msgs.length >= 10, `${err.msgs.length} on output 2`);
+        assert.ok(sim.requests.some((r) => r.url.startsWith('/:/eventsource/notifications') && r.headers['x-plex-token'] === TOKEN));
+        assert.ok(sim.requests.every((r) => !r.url.includes(TOKEN)));
+      } finally {
+        helper.settings({});
+      }
     });
   });
 
