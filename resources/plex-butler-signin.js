@@ -33,7 +33,9 @@
             link: $('#node-config-plex-butler-authlink'),
             cancelButton: $('#node-config-plex-butler-cancel'),
             buttons: $('#node-config-plex-butler-signin, #node-config-plex-butler-find'),
-            run: null // the sign-in in progress: { handle, popup, timer, closedAt }
+            // The sign-in in progress, from the click on: { request, handle, popup, timer, closedAt }.
+            // While the PIN is being created, request is the pending call and handle is null.
+            run: null
         };
     }
 
@@ -44,14 +46,16 @@
         panel.cancelButton.toggle(on);
     }
 
-    // Ends the sign-in in progress (its poll timer and popup) or the search, and says text if given.
+    // Ends the sign-in in progress (its pending start, poll timer and popup) or the search, and says
+    // text if given. panel.run is cleared first: the aborted call's callbacks then see it is over.
     function finish(panel, text, kind) {
         var run = panel.run;
+        panel.run = null;
         if (run) {
+            if (run.request) { run.request.abort(); }
             window.clearTimeout(run.timer);
             if (run.popup && !run.popup.closed) { try { run.popup.close(); } catch { /* gone */ } }
         }
-        panel.run = null;
         panel.link.hide();
         setBusy(panel, false);
         if (text !== undefined) { say(panel, text, kind); }
@@ -138,7 +142,8 @@
         schedulePoll(panel, mine, POLL_MS);
     }
 
-    // "Sign in with Plex": opens the popup, asks the runtime for a PIN, then polls.
+    // "Sign in with Plex": opens the popup, asks the runtime for a PIN, then polls. The sign-in is
+    // in progress from the click on, so Cancel and closing the dialog end it in every phase.
     function signIn(panel, evt) {
         evt.preventDefault();
         // Opened during the click, so that popup blockers let it through; the address follows.
@@ -146,27 +151,34 @@
         panel.choices.empty();
         setBusy(panel, true);
         say(panel, panel.t('starting'));
-        panel.helper.post('plex-butler/signin', {}).then(function (res) {
-            onSignInStarted(panel, popup, res);
+        var run = panel.run = { request: null, handle: null, popup: popup, timer: null, closedAt: 0 };
+        run.request = panel.helper.post('plex-butler/signin', {});
+        run.request.then(function (res) {
+            onSignInStarted(panel, run, res);
         }, function (xhr) {
-            if (popup) { popup.close(); }
+            if (panel.run !== run) { return; } // cancelled: finish() has closed the popup
             finish(panel, panel.t('noAnswer', { status: panel.helper.failure(xhr, '-') }), 'error');
         });
     }
 
     // The runtime's answer to a sign-in: sends the popup (or the link, if blocked) to plex.tv.
-    function onSignInStarted(panel, popup, res) {
+    function onSignInStarted(panel, run, res) {
         var t = panel.t;
+        if (panel.run !== run) {
+            // Cancelled while the PIN was on its way: the runtime must not keep it.
+            if (res && res.ok && res.handle) { panel.helper.post('plex-butler/signin/cancel', { handle: res.handle }); }
+            return;
+        }
+        run.request = null;
         if (!res || !res.ok) {
-            if (popup) { popup.close(); }
             finish(panel, t('failed', { message: (res && res.message) || '?' }), 'error');
             return;
         }
-        var run = panel.run = { handle: res.handle, popup: popup, timer: null, closedAt: 0 };
+        run.handle = res.handle;
         panel.link.attr('href', res.authUrl).show();
-        if (popup) { popup.location.href = res.authUrl; } else { say(panel, t('blocked'), 'warning'); }
+        if (run.popup) { run.popup.location.href = res.authUrl; } else { say(panel, t('blocked'), 'warning'); }
         schedulePoll(panel, run, POLL_MS);
-        if (popup) { say(panel, t('waiting')); }
+        if (run.popup) { say(panel, t('waiting')); }
     }
 
     // "Find servers": asks the runtime to look on the local network (GDM).
@@ -200,6 +212,10 @@
         return b;
     }
 
+    // The stop function of each open server dialog, by node id: Node-RED calls oneditcancel of a
+    // config node being added on a stand-in object ({id}), not on the node oneditprepare had.
+    var stops = {};
+
     // Wires the server dialog's buttons; stop() ends a sign-in still in progress when the dialog closes.
     function attach(node) {
         var panel = newPanel(node);
@@ -207,8 +223,17 @@
         $('#node-config-plex-butler-find').on('click', function (evt) { findServers(panel, evt); });
         panel.cancelButton.on('click', function (evt) { evt.preventDefault(); cancelSignIn(panel, panel.t('cancelled')); }).hide();
         panel.link.hide();
-        return { stop: function () { if (panel.run) { cancelSignIn(panel); } } };
+        var stop = function () { if (panel.run) { cancelSignIn(panel); } };
+        stops[node.id] = stop;
+        return { stop: stop };
     }
 
-    window.PlexButlerSignIn = { attach: attach };
+    // Ends the sign-in of the dialog of node `id`, whatever phase it is in (oneditsave, oneditcancel).
+    function stopFor(id) {
+        var stop = stops[id];
+        delete stops[id];
+        if (stop) { stop(); }
+    }
+
+    window.PlexButlerSignIn = { attach: attach, stop: stopFor };
 })();

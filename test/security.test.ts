@@ -533,6 +533,16 @@ describe('security', function () {
         delete process.env.PLEX_BUTLER_TEST_SECRET;
       }
     });
+
+    it('the docs say what these tests show: a typed ${VAR} refused, starts sent again only after a stale kept-alive socket', () => {
+      const root = path.resolve(__dirname, '..', '..');
+      for (const file of ['README.md', 'SECURITY.md']) {
+        const text = fs.readFileSync(path.join(root, file), 'utf8').replace(/\s+/g, ' ');
+        assert.ok(!/never retried/i.test(text.replace(/\*/g, '')), `${file} says starts and stops are never retried`);
+        assert.ok(/stale kept-alive socket/i.test(text), `${file} does not say when a start is sent again`);
+        assert.ok(!/expand[s]? a `\$\{VAR\}`/.test(text), `${file} says a typed \${VAR} is expanded`);
+      }
+    });
   });
 
   describe('a real Node-RED with adminAuth (child process)', () => {

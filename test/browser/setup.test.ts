@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Browser, Page } from 'playwright-core';
+import { Browser, Page, Request, Route } from 'playwright-core';
 import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simulator';
 import { FakePlexTv, startFakePlexTv } from '../../sim/plextv';
 import { FakeGdm, startFakeGdm } from '../../sim/gdm';
@@ -197,6 +197,48 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     assert.equal(polls(), before, 'plex.tv still polled after the sign-in ended');
     await page.click('#node-config-dialog-cancel');
     await page.click('#node-dialog-cancel');
+  });
+
+  it('Cancel, or closing the dialog, while the PIN is being created: popup closed, no PIN kept, no polling', async function () {
+    this.timeout(40_000);
+    const statusPolls: string[] = [];
+    const onRequest = (r: Request): void => {
+      if (r.url().includes('/plex-butler/signin/status')) statusPolls.push(r.url());
+    };
+    // The start of each sign-in is held 1.5 s on its way to the runtime: the PIN is "being created".
+    const hold = async (route: Route): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue().catch(() => undefined); // the editor aborted it meanwhile
+    };
+    const pinsCreated = (): number => plexTv.requests.filter((r) => r.method === 'POST' && r.url.startsWith('/api/v2/pins')).length;
+    const pinsBefore = pinsCreated();
+    page.on('request', onRequest);
+    await page.route('**/plex-butler/signin', hold);
+    try {
+      for (const how of ['the Cancel button', 'closing the dialog'] as const) {
+        await addServer('a-start');
+        const popupOpened = page.waitForEvent('popup');
+        await page.click('#node-config-plex-butler-signin');
+        const popup = await popupOpened;
+        await page.waitForSelector('#node-config-plex-butler-cancel:visible');
+        if (how === 'the Cancel button') {
+          await page.click('#node-config-plex-butler-cancel');
+          await until(() => popup.isClosed(), 5000, `the blank popup to close on ${how}`);
+          assert.equal(await page.isVisible('#node-config-plex-butler-cancel'), false);
+          assert.equal(await page.isEnabled('#node-config-plex-butler-signin'), true);
+        }
+        await page.click('#node-config-dialog-cancel');
+        await until(() => popup.isClosed(), 5000, `the blank popup to close on ${how}`);
+        await page.click('#node-dialog-cancel');
+      }
+      // Past the held starts, and two polls' worth of time after them.
+      await new Promise((r) => setTimeout(r, 1500 + 2500));
+      assert.deepEqual(statusPolls, [], 'the editor polled a sign-in it had cancelled');
+      assert.equal(pinsCreated(), pinsBefore, 'a PIN was created for a sign-in cancelled before it came');
+    } finally {
+      page.off('request', onRequest);
+      await page.unroute('**/plex-butler/signin', hold);
+    }
   });
 
   it('a blocked popup: the dialog says so and offers the link to the sign-in page', async function () {
