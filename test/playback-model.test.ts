@@ -12,12 +12,15 @@ import { CountingClock, FakeClock } from './fake-clock';
 const T = { grace: 600, poll: 600, linger: 3000, gap: 10, timeout: 100, tick: 50 };
 
 /**
- * The bound of README and help: grace + busy re-read + 3 × timeout, plus the lingering time when a
- * player vanished; a start is seen at the next notification (here every `tick`) + gap + timeout.
+ * The bounds of README and help. Nobody watching: idle within grace + busy re-read + 3 × timeout,
+ * plus the lingering time when a player vanished. Someone watching: busy at the next notification
+ * (here every `tick`) + read gap + timeout, or, with reads failing until then, busy re-read + 2 × timeout.
  */
-function bound(vanished: boolean): number {
-  return T.grace + T.poll + 3 * T.timeout + T.gap + T.tick + (vanished ? T.linger : 0);
+function bound(busy: boolean, vanished: boolean): number {
+  if (busy) return Math.max(T.tick + T.gap + T.timeout, T.poll + 2 * T.timeout);
+  return T.grace + T.poll + 3 * T.timeout + (vanished ? T.linger : 0);
 }
+const LONGEST = bound(false, true);
 
 type ReadMode = 'ok' | 'fail' | 'hang';
 
@@ -182,11 +185,12 @@ describe('PlaybackWatch, model-based (fake clock)', function () {
         try {
           const last = await run(r, steps);
           const vanished = [...r.world.sessions.values()].some((s) => s.vanished);
-          await r.clock.advance(Math.max(0, last + bound(vanished) - r.clock.now()));
-          const want = r.world.truth(countPaused) ? 'busy' : 'idle';
+          const busy = r.world.truth(countPaused);
+          await r.clock.advance(Math.max(0, last + bound(busy, vanished) - r.clock.now()));
+          const want = busy ? 'busy' : 'idle';
           assert.equal(r.watch.current?.state, want, `at ${r.clock.now()} ms`);
           // And it stays true: a further stretch changes nothing.
-          await r.clock.advance(bound(vanished));
+          await r.clock.advance(LONGEST);
           assert.equal(r.watch.current?.state, want);
           assertGaps(r.world.readStarts);
         } finally {
@@ -219,7 +223,7 @@ describe('PlaybackWatch, model-based (fake clock)', function () {
         r.world.play(false);
         r.watch.notify({ sessionKey: '99', state: 'playing', viewOffset: 1, ratingKey: '', clientIdentifier: '' });
         r.watch.reset();
-        await r.clock.advance(bound(true) * 2);
+        await r.clock.advance(LONGEST * 2);
         assert.equal(r.world.readStarts.length, reads, 'a read started after close');
         assert.equal(r.timers.timers, 0);
         assert.equal(changes.length, told);
