@@ -1,18 +1,20 @@
 // Whether anyone watches: "busy" from the first confirmed playback, "idle" only after a grace
 // period without any. Fed by playing notifications, confirmed by reads of /status/sessions.
+//
+// Never stuck: after every read, a read is planned whenever the state may be wrong: while busy
+// (a re-read every busyPollMs, or the read that ends the grace period) and after a failed read
+// (retried after minReadGapMs, doubling up to busyPollMs). Only "idle" after a successful read
+// waits for a notification (or reset() after a reconnect).
 import { EventEmitter } from 'node:events';
 import { ButlerError } from './errors';
 import type { PlayingNotification } from './notifications';
 import type { PlaybackSession } from './sessions';
+import { judgeSessions, SessionTraces, WatchCounts } from './watching';
 
 export type WatchState = 'busy' | 'idle';
 
-export interface PlaybackSnapshot {
+export interface PlaybackSnapshot extends WatchCounts {
   state: WatchState;
-  /** Sessions that count as watching. */
-  sessions: number;
-  playing: number;
-  paused: number;
   /** When the state last changed (ISO time). */
   since: string;
 }
@@ -22,13 +24,26 @@ export interface PlaybackOptions {
   idleGraceMs: number;
   /** A paused session counts as watching. */
   countPaused: boolean;
-  /** Reads of the sessions at most this often, ms. Default 1000. */
+  /** Reads of the sessions at most this often, ms; also the first retry after a failed read. Default 1000. */
   minReadGapMs?: number;
-  /** While busy, read at least this often, ms. Default 60000. */
+  /** While busy, read at least this often, ms; also the longest wait between retries. Default 60000. */
   busyPollMs?: number;
   /** A session silent and unmoving this long is a client that quit without a stop, ms. Default 300000. */
   lingerMs?: number;
 }
+
+/** Time and timers, replaceable by a fake clock in tests. */
+export interface Clock {
+  now(): number;
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
 
 interface PlaybackEvents {
   change: [PlaybackSnapshot, boolean];
@@ -36,34 +51,34 @@ interface PlaybackEvents {
   problem: [ButlerError];
 }
 
-/** What is remembered of one session between reads. */
-interface Trace {
-  lastNote: number;
-  offset: number;
-  movedAt: number;
-}
+/** Reads the sessions; the signal is aborted when the watch is closed. */
+export type SessionReader = (signal: AbortSignal) => Promise<PlaybackSession[]>;
 
-export type SessionReader = () => Promise<PlaybackSession[]>;
+export const PLAYBACK_DEFAULTS = { minReadGapMs: 1000, busyPollMs: 60000, lingerMs: 300000 } as const;
 
 export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
+  /** What the stream and the reads saw of each session (shared with Only when idle). */
+  readonly traces = new SessionTraces();
   private readonly options: Required<PlaybackOptions>;
-  private readonly traces = new Map<string, Trace>();
+  private readonly closing = new AbortController();
   private snapshot: PlaybackSnapshot | undefined;
   private reading: Promise<PlaybackSnapshot> | undefined;
   private readAgain = false;
-  private lastReadAt = 0;
-  private readTimer: NodeJS.Timeout | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private failed = false;
-  private closed = false;
+  private lastReadAt = -Infinity;
+  /** Failed reads in a row. */
+  private failures = 0;
+  /** Start of the first read of the current run of empty reads while busy. */
+  private emptySince: number | undefined;
+  private timer: unknown;
+  private timerAt = Infinity;
 
   constructor(
     private readonly readSessions: SessionReader,
     options: PlaybackOptions,
+    private readonly clock: Clock = systemClock,
   ) {
     super();
-    this.options = { minReadGapMs: 1000, busyPollMs: 60000, lingerMs: 300000, ...options };
+    this.options = { ...PLAYBACK_DEFAULTS, ...options };
   }
 
   /** The state as last known, if any. */
@@ -71,16 +86,21 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
     return this.snapshot;
   }
 
+  private get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
   /** A playing notification: remember it; a start, pause or stop is confirmed by a read. */
   notify(note: PlayingNotification): void {
     if (this.closed) return;
-    this.trace(note.sessionKey, note.viewOffset, true);
+    this.traces.noted(note.sessionKey, note.viewOffset, this.clock.now());
     // Buffering alone does not start a session; unknown states say nothing either.
     if (note.state === 'playing' || note.state === 'paused' || note.state === 'stopped') this.scheduleRead();
   }
 
   /** After a reconnect (or a server restart) nothing remembered holds: read again at once. */
   reset(): void {
+    if (this.closed) return;
     this.traces.clear();
     this.scheduleRead();
   }
@@ -90,122 +110,110 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
     return this.read();
   }
 
+  /** Stops for good: no timer left, the read under way is aborted, nothing more is emitted. */
   close(): void {
-    this.closed = true;
-    for (const t of [this.readTimer, this.graceTimer, this.pollTimer]) clearTimeout(t);
+    this.closing.abort();
+    this.clearTimer();
     this.removeAllListeners();
   }
 
-  /** At most one read per minReadGapMs however many notifications arrive. */
+  /** A read as soon as the read limit allows, joining one under way. */
   private scheduleRead(): void {
-    if (this.closed || this.readTimer) return;
-    if (this.reading) {
-      this.readAgain = true;
-      return;
-    }
-    const wait = Math.max(0, this.lastReadAt + this.options.minReadGapMs - Date.now());
-    this.readTimer = setTimeout(() => {
-      this.readTimer = undefined;
-      this.read().catch(() => undefined);
-    }, wait);
+    if (this.reading) this.readAgain = true;
+    else this.readAt(this.clock.now());
+  }
+
+  /** Arms the one read timer for `at` (or the read limit), unless one is armed sooner. */
+  private readAt(at: number): void {
+    if (this.closed) return;
+    const when = Math.max(at, this.lastReadAt + this.options.minReadGapMs);
+    if (when >= this.timerAt) return;
+    this.clearTimer();
+    this.timerAt = when;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      // A refresh() may have read meanwhile: keep to the read limit.
+      const due = this.lastReadAt + this.options.minReadGapMs;
+      if (this.clock.now() < due && !this.reading) this.readAt(due);
+      else this.read().catch(() => undefined);
+    }, Math.max(0, when - this.clock.now()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
   }
 
   private read(): Promise<PlaybackSnapshot> {
     if (this.reading) return this.reading;
-    this.lastReadAt = Date.now();
-    const reading = this.readSessions()
-      .then((sessions) => this.judge(sessions))
+    if (this.closed) return Promise.reject(new ButlerError('ABORTED', 'The playback node was closed'));
+    const startedAt = this.clock.now();
+    this.lastReadAt = startedAt;
+    const reading = this.readSessions(this.closing.signal)
+      .then((sessions) => this.judge(sessions, startedAt))
       .catch((err: unknown) => {
+        this.failures += 1;
         this.reportOnce(err);
         throw err;
       })
       .finally(() => {
         this.reading = undefined;
-        if (this.readAgain) {
-          this.readAgain = false;
-          this.scheduleRead();
-        }
+        this.planNext();
       });
     this.reading = reading;
     return reading;
   }
 
+  /** After every read: the read a notification asked for meanwhile, and the read that keeps the state true. */
+  private planNext(): void {
+    if (this.closed) return;
+    if (this.readAgain) {
+      this.readAgain = false;
+      this.readAt(this.clock.now());
+    }
+    const { minReadGapMs, busyPollMs, idleGraceMs } = this.options;
+    if (this.failures > 0) {
+      const wait = Math.min(busyPollMs, Math.max(1, minReadGapMs) * 2 ** Math.min(this.failures - 1, 30));
+      this.readAt(this.clock.now() + wait);
+    } else if (this.snapshot?.state === 'busy') {
+      this.readAt(this.emptySince === undefined ? this.lastReadAt + busyPollMs : this.emptySince + idleGraceMs);
+    }
+  }
+
   private reportOnce(err: unknown): void {
-    if (this.closed || this.failed) return;
-    this.failed = true;
+    if (this.closed || this.failures > 1) return;
     this.emit('problem', err instanceof ButlerError ? err : new ButlerError('INTERNAL', String(err)));
   }
 
-  /** Updates what is remembered of a session; returns whether it lingers (silent and unmoving). */
-  private trace(key: string, offset: number, fromNote: boolean): boolean {
-    const now = Date.now();
-    const known = this.traces.get(key);
-    const t: Trace = known ?? { lastNote: now, offset, movedAt: now };
-    if (known && offset !== known.offset) {
-      t.offset = offset;
-      t.movedAt = now;
-    }
-    if (fromNote) t.lastNote = now;
-    this.traces.set(key, t);
-    const limit = this.options.lingerMs;
-    return now - t.lastNote >= limit && now - t.movedAt >= limit;
-  }
-
-  /** Counts the sessions of one read and moves the state on. */
-  private judge(sessions: PlaybackSession[]): PlaybackSnapshot {
-    this.failed = false;
-    const live = sessions.filter((s) => !this.trace(s.sessionKey, s.viewOffset, false));
-    const keys = new Set(sessions.map((s) => s.sessionKey));
-    for (const key of this.traces.keys()) if (!keys.has(key)) this.traces.delete(key);
-    const paused = live.filter((s) => s.state === 'paused').length;
-    const counted = this.options.countPaused ? live.length : live.length - paused;
-    const counts = { sessions: counted, playing: live.length - paused, paused };
-    this.advance(counts);
-    return this.snapshot as PlaybackSnapshot;
-  }
-
-  private advance(counts: Omit<PlaybackSnapshot, 'state' | 'since'>): void {
+  /** Counts the sessions of one read (started at `startedAt`) and moves the state on. */
+  private judge(sessions: PlaybackSession[], startedAt: number): PlaybackSnapshot {
+    if (this.closed) throw new ButlerError('ABORTED', 'The playback node was closed');
+    this.failures = 0;
+    const now = this.clock.now();
+    this.traces.read(sessions, now);
+    const counts = judgeSessions(sessions, this.traces, this.options, now);
     const before = this.snapshot;
     if (counts.sessions > 0) {
-      clearTimeout(this.graceTimer);
-      this.graceTimer = undefined;
-      this.pollWhileBusy();
+      this.emptySince = undefined;
       this.set('busy', counts, before);
     } else if (!before || before.state === 'idle' || this.options.idleGraceMs <= 0) {
       this.set('idle', counts, before);
-    } else if (this.graceTimer) {
-      // The second read of the grace period found nobody either.
-      this.snapshot = { ...before, ...counts };
     } else {
-      this.snapshot = { ...before, ...counts };
-      this.graceTimer = setTimeout(() => this.endGrace(), this.options.idleGraceMs);
+      // Busy, nobody now: idle once two empty reads lie the grace period apart.
+      this.emptySince ??= startedAt;
+      if (startedAt - this.emptySince >= this.options.idleGraceMs) this.set('idle', counts, before);
+      else this.snapshot = { ...before, ...counts };
     }
+    return this.snapshot as PlaybackSnapshot;
   }
 
-  private endGrace(): void {
-    this.read()
-      .then((snap) => {
-        if (snap.sessions === 0 && this.snapshot?.state === 'busy') this.set('idle', snap, this.snapshot);
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        this.graceTimer = undefined;
-      });
-  }
-
-  private pollWhileBusy(): void {
-    clearTimeout(this.pollTimer);
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = undefined;
-      if (this.snapshot?.state === 'busy') this.read().catch(() => undefined);
-    }, this.options.busyPollMs);
-  }
-
-  private set(state: WatchState, counts: Omit<PlaybackSnapshot, 'state' | 'since'>, before: PlaybackSnapshot | undefined): void {
+  private set(state: WatchState, counts: WatchCounts, before: PlaybackSnapshot | undefined): void {
     const changed = before?.state !== state;
-    const since = changed ? new Date().toISOString() : (before?.since ?? new Date().toISOString());
+    const since = changed || !before ? new Date(this.clock.now()).toISOString() : before.since;
     this.snapshot = { state, sessions: counts.sessions, playing: counts.playing, paused: counts.paused, since };
-    if (state === 'idle') clearTimeout(this.pollTimer);
-    if (changed && !this.closed) this.emit('change', this.snapshot, before === undefined);
+    if (state === 'idle') this.emptySince = undefined;
+    if (changed) this.emit('change', this.snapshot, before === undefined);
   }
 }

@@ -2,6 +2,7 @@ import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { checkAction } from '../lib/validate';
 import { FlowNodeDef, msgString, setupFlowNode } from './shared';
 import { busySessions, IdleDef } from './idle';
+import { playbackTiming } from './playback-timing';
 
 interface AllNodeDef extends FlowNodeDef, IdleDef {
   action?: string;
@@ -24,7 +25,7 @@ export = function register(RED: NodeAPI): void {
       work: async (client, action, _msg, call) => {
         // Holding back applies to starts only: stopping maintenance is always allowed.
         if (action === 'start' && config.onlyWhenIdle) {
-          const sessions = await busySessions(client, config, call);
+          const sessions = await busySessions(client, config, call, playbackTiming(RED).lingerMs);
           if (sessions > 0) {
             return { payload: { action, result: 'skipped', reason: 'playback', sessions }, status: RED._('plex-butler-all.status.skipped', { sessions }) };
           }

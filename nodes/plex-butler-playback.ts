@@ -1,8 +1,10 @@
 import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { PlaybackSnapshot, PlaybackWatch } from '../lib/playback';
+import { PlaybackOptions, PlaybackSnapshot, PlaybackWatch } from '../lib/playback';
+import { shareTraces } from '../lib/watching';
 import { errorOutputWired, findServer, FlowNodeDef, localError, ServerNode, serverUrl } from './shared';
 import { NotificationSource } from './notification-hub';
 import { streamReporter } from './stream-status';
+import { playbackTiming } from './playback-timing';
 
 interface PlaybackDef extends FlowNodeDef {
   idleGrace?: number | string;
@@ -23,6 +25,10 @@ function stateStatus(RED: NodeAPI, snap: PlaybackSnapshot | undefined): NodeStat
   return { fill: 'blue', shape: 'dot', text: RED._('plex-butler-playback.status.busy', { count: snap.sessions }) };
 }
 
+function watchOptions(RED: NodeAPI, config: PlaybackDef): PlaybackOptions {
+  return { ...playbackTiming(RED), idleGraceMs: graceMs(config.idleGrace), countPaused: config.countPaused !== false };
+}
+
 export = function register(RED: NodeAPI): void {
   function PlexButlerPlayback(this: Node, config: PlaybackDef): void {
     RED.nodes.createNode(this, config);
@@ -34,7 +40,9 @@ export = function register(RED: NodeAPI): void {
     try {
       const server = findServer<PlaybackServer>(RED, config.server, 'watchNotifications');
       const client = server.getClient();
-      watch = new PlaybackWatch(() => client.sessions(), { idleGraceMs: graceMs(config.idleGrace), countPaused: config.countPaused !== false });
+      watch = new PlaybackWatch((signal) => client.sessions({ signal }), watchOptions(RED, config));
+      // Only when idle of this server judges with what this watch saw (the lingering rule).
+      const unshare = shareTraces(client, watch.traces);
       watch.on('change', (snap, initial) => {
         this.send([{ topic: snap.state, payload: initial ? { ...snap, initial: true } : { ...snap } } as NodeMessage, null]);
         if (streamUp) this.status(stateStatus(RED, snap));
@@ -45,7 +53,7 @@ export = function register(RED: NodeAPI): void {
       });
       const tracked = watch;
       this.status(stateStatus(RED, undefined));
-      unsubscribe = server.watchNotifications({
+      const unwatch = server.watchNotifications({
         kinds: ['playing'],
         playing: (note) => tracked.notify(note),
         state: (state, retryMs) => {
@@ -56,6 +64,7 @@ export = function register(RED: NodeAPI): void {
         },
         problem: (err) => report.problem(err),
       });
+      unsubscribe = () => [unwatch, unshare].forEach((stop) => stop());
       tracked.reset();
     } catch (err) {
       setupError = err;

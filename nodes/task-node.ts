@@ -4,6 +4,7 @@ import { checkTaskName } from '../lib/validate';
 import { TaskAction } from '../lib/client';
 import { FlowNodeDef, msgString, setupFlowNode, textMemo } from './shared';
 import { busySessions, IdleDef } from './idle';
+import { playbackTiming } from './playback-timing';
 
 export interface TaskNodeDef extends FlowNodeDef, IdleDef {
   task?: string;
@@ -30,7 +31,7 @@ export function registerTaskNode(RED: NodeAPI, type: string, action: TaskAction)
       busy: (task) => text(`${type}.status.busy`, { task }),
       work: async (client, task, _msg, call) => {
         if (action === 'start' && config.onlyWhenIdle) {
-          const sessions = await busySessions(client, config, call);
+          const sessions = await busySessions(client, config, call, playbackTiming(RED).lingerMs);
           if (sessions > 0) {
             const payload = { task, action, result: 'skipped', reason: 'playback', sessions };
             return { payload, status: text(`${type}.status.skipped`, { task, sessions: String(sessions) }) };

@@ -97,13 +97,20 @@ describe('beyond the Butler API', function () {
     });
 
     it('closing during the grace wait completes quietly', async () => {
-      await load([start({ idleGrace: 5 })]);
+      const completed = { id: 'c1', z: 'f1', type: 'complete', scope: ['n1'], wires: [['completed']] };
+      await load([start({ idleGrace: 2 }), completed, { id: 'completed', z: 'f1', type: 'helper' }]);
       const { ok, err } = inboxes();
+      const done = new Inbox(helper.getNode('completed'));
+      const reads = (): number => sim.requests.filter((r) => r.url === '/status/sessions').length;
       helper.getNode('n1').receive({} as Msg);
-      await sleep(100);
+      await until(() => reads() === 1);
       const t0 = Date.now();
-      await helper.unload();
+      // The start node alone is removed (its server node stays, as on a partial redeploy).
+      await (helper.getNode('n1') as unknown as { close: (removed: boolean) => Promise<void> }).close(true);
+      await done.nth(0, 1000); // the msg ends at once, not when the 2 s grace is over
       assert.ok(Date.now() - t0 < 1000);
+      await sleep(2500 - (Date.now() - t0)); // past the grace: a wait that ignored the close would read and start now
+      assert.equal(reads(), 1);
       assert.equal(ok.msgs.length + err.msgs.length, 0);
       assert.equal(posts(), 0);
     });

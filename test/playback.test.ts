@@ -290,3 +290,99 @@ describe('plex-butler-playback and the notification stream', function () {
     });
   });
 });
+
+describe('playback timings from settings.js, and Only when idle agrees with the playback node', function () {
+  this.timeout(20000);
+  let sim: ButlerSimulator;
+  useRuntime({ playingIntervalMs: 200, pingIntervalMs: 100 }, (s) => {
+    sim = s;
+  });
+  const LINGER = 1000;
+  before(() => {
+    const plexButler = { streamSilenceMs: 600, streamMinBackoffMs: 40, streamMaxBackoffMs: 160, playbackPollMs: 200, playbackLingerMs: LINGER, playbackReadGapMs: 50 };
+    helper.settings({ plexButler } as Record<string, unknown>);
+  });
+  after(() => {
+    helper.settings({});
+  });
+
+  const reads = (): number => sim.requests.filter((r) => r.url === '/status/sessions').length;
+
+  /** A playback node p1 (when asked) and a start node n1 with Only when idle, on one server. */
+  async function load(withPlayback: boolean): Promise<{ p1: Inbox; n1: Inbox }> {
+    const flow: FlowNode[] = [
+      { id: 'f1', type: 'tab' },
+      { id: 's1', type: 'plex-butler-server', name: 'Plex', url: sim.url, timeout: 2000, verifyTls: true },
+      { id: 'n1', z: 'f1', type: 'plex-butler-start', server: 's1', task: 'BackupDatabase', onlyWhenIdle: true, idleGrace: 0, wires: [['n1-ok'], ['n1-ok']] },
+      { id: 'n1-ok', z: 'f1', type: 'helper' },
+      { id: 'p1-ok', z: 'f1', type: 'helper' },
+    ];
+    if (withPlayback) flow.push({ id: 'p1', z: 'f1', type: 'plex-butler-playback', server: 's1', idleGrace: 0.2, countPaused: true, wires: [['p1-ok'], []] });
+    await helper.load(NODES, flow, { s1: { token: sim.token } });
+    return { p1: new Inbox(helper.getNode('p1-ok')), n1: new Inbox(helper.getNode('n1-ok')) };
+  }
+
+  async function startResult(n1: Inbox): Promise<{ result: string; sessions?: number }> {
+    const n = n1.msgs.length;
+    helper.getNode('n1').receive({} as NodeMessage);
+    return (await n1.nth(n)).payload as { result: string; sessions?: number };
+  }
+
+  it('a player that quit without a stop: idle after playbackLingerMs, a re-read and the grace', async () => {
+    const { p1 } = await load(true);
+    await p1.nth(0);
+    await until(() => sim.openStreams === 1);
+    const key = sim.play();
+    assert.equal((await p1.nth(1)).topic, 'busy');
+    const vanished = Date.now();
+    sim.linger(key);
+    const idle = await p1.nth(2, 6000);
+    const took = Date.now() - vanished;
+    assert.equal(idle.topic, 'idle');
+    // Bound: linger 1000 + re-read 200 + grace 200 (+ read time); never before the linger time.
+    assert.ok(took >= LINGER - 50 && took < LINGER + 200 + 200 + 1500, `idle after ${took} ms`);
+  });
+
+  it('Only when idle judges a player that quit as the playback node does (what its stream saw)', async () => {
+    const { p1, n1 } = await load(true);
+    await p1.nth(0);
+    await until(() => sim.openStreams === 1);
+    const key = sim.play();
+    await p1.nth(1);
+    assert.deepEqual(await startResult(n1), { task: 'BackupDatabase', action: 'start', result: 'skipped', reason: 'playback', sessions: 1 });
+    sim.linger(key);
+    assert.equal((await p1.nth(2, 6000)).topic, 'idle');
+    // Judged by what the stream saw: silent and unmoving since the player quit.
+    assert.equal((await startResult(n1)).result, 'started');
+  });
+
+  it('Only when idle without a playback node: a session unmoved across reads playbackLingerMs apart does not count', async () => {
+    const { n1 } = await load(false);
+    const quit = sim.play({ player: 'TV' });
+    const watching = sim.play({ player: 'Phone' });
+    sim.linger(quit);
+    assert.equal((await startResult(n1)).sessions, 2, 'first seen: both count');
+    await sleep(LINGER + 100);
+    assert.equal((await startResult(n1)).sessions, 1, 'the frozen one no longer counts, the moving one does');
+    sim.stopPlayback(watching);
+    assert.equal((await startResult(n1)).result, 'started');
+  });
+
+  it('a playback node removed during a read (its server node kept): nothing more reaches the server', async () => {
+    const { p1 } = await load(true);
+    await p1.nth(0);
+    await until(() => sim.openStreams === 1);
+    const key = sim.play();
+    assert.equal((await p1.nth(1)).topic, 'busy');
+    await sleep(300); // past the reads of the start
+    sim.options.latencyMs = 400;
+    const before = reads();
+    sim.stopPlayback(key);
+    await until(() => reads() > before, 3000); // the read of the stop is on the wire
+    // Answered, it would find nobody and start the grace: a read 200 ms later. The server node stays.
+    await (helper.getNode('p1') as unknown as { close: (removed: boolean) => Promise<void> }).close(true);
+    const count = reads();
+    await sleep(1200); // six busy re-reads, a retry and the lingering time
+    assert.equal(reads(), count);
+  });
+});
