@@ -206,7 +206,7 @@ describe('activity and playback nodes show the current cause of a stream outage 
     };
   }
 
-  it('reset, then 401: a second report (UNAUTHORIZED) and the status names it; more 401s say nothing more', async () => {
+  async function loadBoth(): Promise<{ err: Inbox; playbackErr: Inbox; statuses: Record<string, Array<Record<string, unknown>>> }> {
     const flow: FlowNode[] = [
       { id: 'f1', type: 'tab' },
       { id: 's1', type: 'plex-butler-server', name: 'Plex', url: server.url, timeout: 2000, verifyTls: true },
@@ -215,9 +215,38 @@ describe('activity and playback nodes show the current cause of a stream outage 
       ...['a1-ok', 'a1-err', 'p1-ok', 'p1-err'].map((id) => ({ id, z: 'f1', type: 'helper' })),
     ];
     await helper.load([...ALL_NODES, withValuesInText(activityNode), withValuesInText(playbackNode)], flow, { s1: { token: 'stream-token' } });
-    const err = new Inbox(helper.getNode('a1-err'));
-    const playbackErr = new Inbox(helper.getNode('p1-err'));
-    const statuses = { a1: spyStatus(helper.getNode('a1')), p1: spyStatus(helper.getNode('p1')) };
+    return {
+      err: new Inbox(helper.getNode('a1-err')),
+      playbackErr: new Inbox(helper.getNode('p1-err')),
+      statuses: { a1: spyStatus(helper.getNode('a1')), p1: spyStatus(helper.getNode('p1')) },
+    };
+  }
+
+  function showsCause(statuses: Record<string, Array<Record<string, unknown>>>, cause: RegExp): void {
+    for (const [id, seen] of Object.entries(statuses)) {
+      assert.match(String(seen.at(-1)?.text), cause, `${id}: the status shows the current cause, got ${JSON.stringify(seen.slice(-3))}`);
+    }
+  }
+
+  it('reset, then headers and silence: the same cause, not reported again, still shown while reconnecting', async () => {
+    const { err, statuses } = await loadBoth();
+    await err.nth(0);
+    const before = server.connections;
+    server.behaviour = {
+      kind: 'custom',
+      handle: (req, res) => {
+        req.resume();
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' }).flushHeaders();
+      },
+    };
+    await until(() => server.connections >= before + 2, 2 * (BOUND + 500));
+    await until(() => String(statuses.a1.at(-1)?.text).includes('reconnecting'), BOUND + 500);
+    assert.equal(err.msgs.length, 1);
+    showsCause(statuses, /UNREACHABLE/);
+  });
+
+  it('reset, then 401: a second report (UNAUTHORIZED) and the status names it; more 401s say nothing more', async () => {
+    const { err, playbackErr, statuses } = await loadBoth();
     const code = (m: NodeMessage): string | undefined => (m as NodeMessage & { error?: { code?: string } }).error?.code;
     assert.equal(code(await err.nth(0)), 'UNREACHABLE');
     const before = server.connections;
@@ -226,9 +255,6 @@ describe('activity and playback nodes show the current cause of a stream outage 
     await until(() => server.connections >= before + 4, 4 * (BOUND + 500));
     assert.equal(err.msgs.length, 2, 'the same cause on every retry is reported once');
     assert.ok(playbackErr.msgs.some((m) => code(m) === 'UNAUTHORIZED'), 'the playback node is told too');
-    for (const [id, seen] of Object.entries(statuses)) {
-      const last = String(seen.at(-1)?.text);
-      assert.match(last, /UNAUTHORIZED/, `${id}: the status shows the current cause, got ${JSON.stringify(seen.slice(-3))}`);
-    }
+    showsCause(statuses, /UNAUTHORIZED/);
   });
 });

@@ -184,3 +184,42 @@ describe('the hub: at most one stream per server node, none after the last watch
     );
   });
 });
+
+describe('the hub tells a late watcher the outage under way (issue 17)', () => {
+  it('a watcher added during an outage hears its current cause; one added after the recovery hears none', async () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport(clock);
+    const hub = new NotificationHub((kinds) => new NotificationStream(transport, kinds, { silenceMs: SILENCE, minBackoffMs: 100, maxBackoffMs: MAX_BACKOFF }, clock), (err) => assert.fail(String(err)));
+    const heard = (): { problems: string[]; causes: Array<string | undefined> } => ({ problems: [], causes: [] });
+    const watcher = (log: ReturnType<typeof heard>): Parameters<NotificationHub['watch']>[0] => ({
+      kinds: ['playing'],
+      state: (_state, _ms, cause) => log.causes.push(cause?.code),
+      problem: (err) => log.problems.push(err.code),
+    });
+    try {
+      const first = heard();
+      hub.watch(watcher(first));
+      await settle();
+      transport.drop(false);
+      await settle();
+      await clock.advance(MAX_BACKOFF);
+      transport.answer(401);
+      await settle();
+      assert.deepEqual(first.problems, ['UNREACHABLE', 'UNAUTHORIZED']);
+      const late = heard();
+      hub.watch(watcher(late));
+      assert.deepEqual(late.problems, ['UNAUTHORIZED'], 'told the current cause, not the first');
+      assert.deepEqual(late.causes, ['UNAUTHORIZED']);
+      await clock.advance(MAX_BACKOFF);
+      transport.answer('events');
+      transport.send(': ping\n\n');
+      await settle();
+      const after = heard();
+      hub.watch(watcher(after));
+      assert.deepEqual(after.problems, [], 'nothing to tell once the stream is back');
+    } finally {
+      hub.close();
+      transport.close();
+    }
+  });
+});
