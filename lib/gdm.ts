@@ -71,7 +71,12 @@ export function discoverServers(options: GdmOptions = {}): Promise<GdmResult> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket('udp4');
     let quiet: NodeJS.Timeout | undefined;
+    let finished = false;
+    // Once only: the overall timer, the quiet timer, a socket error and a late send callback may
+    // all come; closing the socket twice would throw inside a callback and stop Node-RED.
     const finish = (err?: Error): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(total);
       clearTimeout(quiet);
       socket.close();
@@ -81,6 +86,7 @@ export function discoverServers(options: GdmOptions = {}): Promise<GdmResult> {
     const total = setTimeout(() => finish(), totalMs);
     socket.on('error', (err) => finish(err));
     socket.on('message', (msg, rinfo) => {
+      if (finished) return;
       const server = parseGdmAnswer(msg.toString('utf8'), rinfo.address);
       if (!server) ignored++;
       else if (!found.has(server.resourceIdentifier)) found.set(server.resourceIdentifier, server);
@@ -88,6 +94,7 @@ export function discoverServers(options: GdmOptions = {}): Promise<GdmResult> {
       quiet = setTimeout(() => finish(), quietMs);
     });
     socket.bind({ port: 0, address: bindAddress(address) }, () => {
+      if (finished) return;
       try {
         if (net.isIPv4(address) && Number(address.split('.')[0]) >= 224) socket.setMulticastTTL(1);
       } catch {

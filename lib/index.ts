@@ -7,7 +7,7 @@ export type { ButlerTask } from './parse';
 export type { ButlerSettings } from './settings';
 export type { PlaybackSession, PlayerState } from './sessions';
 export { NotificationStream } from './notifications';
-export type { NotificationKind, PlayingNotification, StreamState, StreamTiming } from './notifications';
+export type { NotificationKind, PlayingNotification, StreamClock, StreamState, StreamTiming, StreamTransport } from './notifications';
 export { isMaintenance } from './activity';
 export type { ActivityEvent } from './activity';
 export { TASK_NAME, checkTaskName, checkAction, normaliseUrl, cleanToken } from './validate';

@@ -21,9 +21,12 @@ export interface PlayingNotification {
 }
 
 export interface StreamTiming {
-  /** How long to wait for the stream's answer, ms. */
+  /** How long to wait for the stream's answer (its headers), ms; never longer than `silenceMs`. */
   connectTimeout: number;
-  /** No byte at all (pings included) for this long means a dead connection, ms. Default 45000. */
+  /**
+   * No byte at all (headers, pings, a page's body) for this long, counted from the moment the
+   * request is sent, ends the attempt: a dead connection, ms. Default 45000.
+   */
   silenceMs: number;
   /** First and longest step between reconnects, ms; each wait is half a step to a whole one. */
   minBackoffMs: number;
@@ -36,7 +39,10 @@ export interface StreamEvents {
   activity: [ActivityEvent];
   playing: [PlayingNotification];
   state: [StreamState, number | undefined];
-  /** A lost (or refused) connection, once per outage: the next only after the stream was back. */
+  /**
+   * A lost (or refused) connection, once per outage and cause: a new error code during the same
+   * outage is a new report, the same code again is not; after the stream was back, any is.
+   */
   problem: [ButlerError];
 }
 
@@ -93,11 +99,12 @@ export function readNotifications(event: string, data: string): { activity: Acti
   return { activity, playing };
 }
 
-/** A short description of a non-event answer: its HTML title, or its type. */
-async function describeBody(answer: StreamAnswer): Promise<string> {
+/** A short description of a non-event answer: its HTML title, or its type. `heard` is told of every chunk. */
+async function describeBody(answer: StreamAnswer, heard: () => void): Promise<string> {
   if (!/html/i.test(answer.contentType)) return answer.contentType ? `"${answer.contentType}"` : 'no content type';
   let head = '';
   for await (const chunk of answer.body as AsyncIterable<Buffer | string>) {
+    heard();
     head += chunk.toString();
     if (head.length > 4096 || /<\/title>/i.test(head)) break;
   }
@@ -106,26 +113,47 @@ async function describeBody(answer: StreamAnswer): Promise<string> {
   return title ? `an HTML page ("${title}")` : 'an HTML page';
 }
 
+/** What the stream needs of the HTTP stack: `ServerHttp` gives it, a test may give a fake. */
+export type StreamTransport = Pick<ServerHttp, 'baseUrl' | 'openStream' | 'statusError' | 'transportFailure'>;
+
+/** The timers the stream uses: the system's, or a test's fake clock. */
+export interface StreamClock {
+  set(run: () => void, ms: number): unknown;
+  clear(timer: unknown): void;
+}
+
+const SYSTEM_CLOCK: StreamClock = {
+  set: (run, ms) => setTimeout(run, ms),
+  clear: (timer) => clearTimeout(timer as NodeJS.Timeout | undefined),
+};
+
 export class NotificationStream extends EventEmitter<StreamEvents> {
   state: StreamState = 'connecting';
   private readonly timing: StreamTiming;
   private readonly route: string;
   private attempt: AbortController | undefined;
   private body: Readable | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private silenceTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
+  private silenceTimer: unknown;
   private failures = 0;
-  private reported = false;
+  /** The reported cause of the outage under way; cleared once events flow again. */
+  private cause: ButlerError | undefined;
   private closed = false;
 
   constructor(
-    private readonly http: ServerHttp,
+    private readonly http: StreamTransport,
     readonly kinds: readonly NotificationKind[],
     timing: Partial<StreamTiming> = {},
+    private readonly clock: StreamClock = SYSTEM_CLOCK,
   ) {
     super();
     this.timing = { ...DEFAULT_TIMING, ...timing };
     this.route = `/:/eventsource/notifications?filters=${kinds.join(',')}`;
+  }
+
+  /** The cause of the outage under way (reported already), or undefined while the stream is healthy. */
+  get outage(): ButlerError | undefined {
+    return this.cause;
   }
 
   start(): void {
@@ -136,7 +164,8 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.clock.clear(this.retryTimer);
+    this.retryTimer = undefined;
     this.endAttempt();
     this.setState('closed');
     this.removeAllListeners();
@@ -151,50 +180,59 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
     this.retryTimer = undefined;
     const ctrl = new AbortController();
     this.attempt = ctrl;
-    const timer = setTimeout(() => ctrl.abort('timeout'), this.timing.connectTimeout);
+    // One watchdog from the moment the request is sent, re-armed by every byte (headers included).
+    const answerMs = Math.min(this.timing.connectTimeout, this.timing.silenceMs);
+    this.watchSilence(ctrl, answerMs, () => new ButlerError('TIMEOUT', `No answer from the Plex event stream at ${this.http.baseUrl} within ${answerMs} ms`));
     let answer: StreamAnswer;
     try {
       answer = await this.http.openStream(this.route, ctrl.signal);
     } catch (err) {
-      const timedOut = ctrl.signal.reason === 'timeout';
-      const error = timedOut ? new ButlerError('TIMEOUT', `No answer from the Plex event stream at ${this.http.baseUrl} within ${this.timing.connectTimeout} ms`) : err;
-      this.fail(ctrl, error instanceof ButlerError ? error : new ButlerError('UNREACHABLE', `Plex event stream at ${this.http.baseUrl} failed`));
+      this.fail(ctrl, err instanceof ButlerError ? err : new ButlerError('UNREACHABLE', `Plex event stream at ${this.http.baseUrl} failed`));
       return;
-    } finally {
-      clearTimeout(timer);
     }
     if (this.attempt !== ctrl) {
       answer.body.destroy();
       return;
     }
-    const refusal = await this.refusal(answer);
+    this.body = answer.body;
+    this.watchSilence(ctrl, this.timing.silenceMs, () => this.silent());
+    const refusal = await this.refusal(answer, ctrl);
     if (refusal) return this.fail(ctrl, refusal);
+    if (this.attempt !== ctrl) return;
     this.setState('connected');
     this.listen(answer.body, ctrl);
   }
 
   /** Why an answer is not an event stream, or undefined when it is one. */
-  private async refusal(answer: StreamAnswer): Promise<ButlerError | undefined> {
+  private async refusal(answer: StreamAnswer, ctrl: AbortController): Promise<ButlerError | undefined> {
     if (answer.status !== 200) {
       answer.body.destroy();
       const known = this.http.statusError(answer.status);
       return known ?? new ButlerError('BAD_RESPONSE', `No Plex event stream at ${this.http.baseUrl} (${answer.status})`, { statusCode: answer.status });
     }
     if (/^text\/event-stream/i.test(answer.contentType)) return undefined;
-    const what = await describeBody(answer).catch(() => 'an unreadable answer');
-    return new ButlerError('BAD_RESPONSE', `${this.http.baseUrl} answered the event stream with ${what}, not events: check the URL (a proxy login page?)`, { statusCode: 200 });
+    const notEvents = (what: string): ButlerError =>
+      new ButlerError('BAD_RESPONSE', `${this.http.baseUrl} answered the event stream with ${what}, not events: check the URL (a proxy login page?)`, { statusCode: 200 });
+    // A page that stalls half-way is ended by the watchdog, like any other silence.
+    const stalled = (): ButlerError => notEvents(`an HTML page that stopped for ${this.timing.silenceMs} ms`);
+    const what = await describeBody(answer, () => this.watchSilence(ctrl, this.timing.silenceMs, stalled)).catch(() => 'an unreadable answer');
+    return notEvents(what);
+  }
+
+  private silent(): ButlerError {
+    const ms = this.timing.silenceMs;
+    return new ButlerError('UNREACHABLE', `Plex event stream at ${this.http.baseUrl} sent nothing for ${Math.round(ms / 1000)} s: the connection is presumed dead`);
   }
 
   private listen(body: Readable, ctrl: AbortController): void {
-    this.body = body;
     body.setEncoding('utf8');
     let pending = '';
-    this.watchSilence(ctrl);
     body.on('data', (chunk: string) => {
+      if (this.attempt !== ctrl) return;
       // Restored only once bytes flow: a server that accepts and then says nothing is still out.
       this.failures = 0;
-      this.reported = false;
-      this.watchSilence(ctrl);
+      this.cause = undefined;
+      this.watchSilence(ctrl, this.timing.silenceMs, () => this.silent());
       const blocks = (pending + chunk).split(EVENT_END);
       pending = blocks.pop() ?? '';
       if (pending.length > this.timing.maxEventBytes || blocks.some((b) => b.length > this.timing.maxEventBytes)) {
@@ -215,13 +253,11 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
     for (const p of found.playing) this.emit('playing', p);
   }
 
-  /** (Re)arms the dead-connection watchdog: every byte counts as life. */
-  private watchSilence(ctrl: AbortController): void {
-    clearTimeout(this.silenceTimer);
-    const ms = this.timing.silenceMs;
-    this.silenceTimer = setTimeout(() => {
-      this.fail(ctrl, new ButlerError('UNREACHABLE', `Plex event stream at ${this.http.baseUrl} sent nothing for ${Math.round(ms / 1000)} s: the connection is presumed dead`));
-    }, ms);
+  /** (Re)arms the watchdog of the current attempt: no byte for `ms` ends it with `error()`. */
+  private watchSilence(ctrl: AbortController, ms: number, error: () => ButlerError): void {
+    if (this.attempt !== ctrl) return;
+    this.clock.clear(this.silenceTimer);
+    this.silenceTimer = this.clock.set(() => this.fail(ctrl, error()), ms);
   }
 
   private endAttempt(): void {
@@ -229,18 +265,21 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
     // Cleared first: aborting makes the body emit errors synchronously, which must find no attempt.
     this.attempt = undefined;
     this.body = undefined;
-    clearTimeout(this.silenceTimer);
+    this.clock.clear(this.silenceTimer);
     this.silenceTimer = undefined;
     attempt?.abort('closed');
     body?.destroy();
   }
 
-  /** Ends the current attempt (once), reports the first failure of an outage, plans the next try. */
+  /**
+   * Ends the current attempt (once), reports a failure whose cause (code) differs from the one
+   * reported for this outage, and plans the next try.
+   */
   private fail(ctrl: AbortController, err: ButlerError): void {
     if (this.closed || this.attempt !== ctrl) return;
     this.endAttempt();
-    if (!this.reported) {
-      this.reported = true;
+    if (this.cause?.code !== err.code) {
+      this.cause = err;
       this.emit('problem', err);
       if (this.closed) return;
     }
@@ -248,6 +287,6 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
     this.failures++;
     const wait = Math.round(step / 2 + Math.random() * (step / 2));
     this.setState('reconnecting', wait);
-    this.retryTimer = setTimeout(() => void this.connect(), wait);
+    this.retryTimer = this.clock.set(() => void this.connect(), wait);
   }
 }

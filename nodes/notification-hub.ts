@@ -9,7 +9,9 @@ export interface NotificationWatcher {
   kinds: readonly NotificationKind[];
   activity?(event: ActivityEvent): void;
   playing?(note: PlayingNotification): void;
-  state(state: StreamState, retryMs?: number): void;
+  /** `cause`: the reported cause of the outage under way, if any (what the status shows). */
+  state(state: StreamState, retryMs?: number, cause?: ButlerError): void;
+  /** Once per outage and cause (see `NotificationStream`'s `problem`). */
   problem(err: ButlerError): void;
 }
 
@@ -28,7 +30,6 @@ export type StreamFactory = (kinds: readonly NotificationKind[]) => Notification
 export class NotificationHub {
   private readonly watchers = new Set<NotificationWatcher>();
   private stream: NotificationStream | undefined;
-  private lastProblem: ButlerError | undefined;
 
   constructor(
     private readonly open: StreamFactory,
@@ -41,8 +42,10 @@ export class NotificationHub {
     if (!this.stream || missing) {
       this.restart();
     } else {
-      this.tell(watcher, (w) => w.state(this.stream?.state ?? 'connecting'));
-      if (this.lastProblem && this.stream.state !== 'connected') this.tell(watcher, (w) => w.problem(this.lastProblem as ButlerError));
+      // A late watcher hears the state, and the cause of an outage under way.
+      const { state, outage } = this.stream;
+      this.tell(watcher, (w) => w.state(state, undefined, outage));
+      if (outage && state !== 'connected') this.tell(watcher, (w) => w.problem(outage));
     }
     return () => {
       this.watchers.delete(watcher);
@@ -53,7 +56,6 @@ export class NotificationHub {
   close(): void {
     this.stream?.close();
     this.stream = undefined;
-    this.lastProblem = undefined;
   }
 
   private restart(): void {
@@ -63,14 +65,8 @@ export class NotificationHub {
     this.stream = stream;
     stream.on('activity', (e) => this.each((w) => w.activity?.(e)));
     stream.on('playing', (n) => this.each((w) => w.playing?.(n)));
-    stream.on('state', (state, ms) => {
-      if (state === 'connected') this.lastProblem = undefined;
-      this.each((w) => w.state(state, ms));
-    });
-    stream.on('problem', (err) => {
-      this.lastProblem = err;
-      this.each((w) => w.problem(err));
-    });
+    stream.on('state', (state, ms) => this.each((w) => w.state(state, ms, stream.outage)));
+    stream.on('problem', (err) => this.each((w) => w.problem(err)));
     stream.start();
   }
 

@@ -36,7 +36,7 @@ export = function register(RED: NodeAPI): void {
         activity: (e) => {
           if (keep(e)) this.send([{ topic: e.type, payload: e } as NodeMessage, null]);
         },
-        state: (state, retryMs) => report.state(state, retryMs),
+        state: (state, retryMs, cause) => report.state(state, retryMs, cause),
         problem: (err) => report.problem(err),
       });
     } catch (err) {

@@ -56,11 +56,11 @@ export = function register(RED: NodeAPI): void {
       const unwatch = server.watchNotifications({
         kinds: ['playing'],
         playing: (note) => tracked.notify(note),
-        state: (state, retryMs) => {
+        state: (state, retryMs, cause) => {
           // Back after an outage: sessionKeys may have been reset (PMS restarted), read afresh.
           if (state === 'connected' && !streamUp) tracked.reset();
           streamUp = state === 'connected' || (streamUp && state === 'connecting');
-          report.state(state, retryMs);
+          report.state(state, retryMs, cause);
         },
         problem: (err) => report.problem(err),
       });

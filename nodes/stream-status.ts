@@ -1,11 +1,13 @@
 // Status and error reports of the nodes that follow the notification stream (activity, playback).
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
+import type { ButlerError } from '../lib/errors';
 import type { StreamState } from '../lib/notifications';
 import { errorOutputWired, FlowNodeDef, localError, serverUrl } from './shared';
 
 export interface StreamReporter {
-  state(state: StreamState, retryMs?: number): void;
-  /** A lost connection (once per outage) or a failed read: output 2, or Catch when it is not wired. */
+  /** `cause`: the outage under way, shown while reconnecting (else the last reported code). */
+  state(state: StreamState, retryMs?: number, cause?: ButlerError): void;
+  /** A lost connection (once per outage and cause) or a failed read: output 2, or Catch when it is not wired. */
   problem(err: unknown): void;
 }
 
@@ -14,7 +16,8 @@ export function streamReporter(RED: NodeAPI, node: Node, config: FlowNodeDef, ty
   const errorWired = errorOutputWired(config);
   let lastCode = '';
   return {
-    state(state, retryMs) {
+    state(state, retryMs, cause) {
+      if (cause) lastCode = cause.code;
       if (state === 'connected') {
         lastCode = '';
         node.status(connected ? connected() : { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' });
