@@ -8,7 +8,7 @@ import type { NodeMessage } from 'node-red';
 import { ButlerClient } from '../lib/client';
 import { readHistory } from '../lib/history';
 import { FALLBACK_MINUTES } from '../lib/watch-grid';
-import { ButlerSimulator, HOUSEHOLD_QUIET } from '../sim/simulator';
+import { ButlerSimulator, HOUSEHOLD_QUIET, startSimulator } from '../sim/simulator';
 import quietHoursNode from '../nodes/plex-butler-quiet-hours';
 import { ALL_NODES, FlowNode, helper, Inbox, useRuntime } from './helpers';
 
@@ -265,5 +265,44 @@ describe('plex-butler-quiet-hours with an empty history', function () {
     assert.deepEqual([p.views, p.minutes, p.suggested, p.applied, p.reason], [0, 0, null, false, 'no-history']);
     assert.equal(p.current.share, 0);
     assert.deepEqual(sim.window, { startHour: 2, endHour: 5 });
+  });
+});
+
+describe('the simulator\'s viewing history', () => {
+  let sim: ButlerSimulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+  });
+  async function get(path: string, token = sim?.token ?? ''): Promise<{ status: number; headers: Headers; body: Record<string, unknown> | undefined }> {
+    const res = await fetch(`${sim?.url}${path}`, { headers: { 'X-Plex-Token': token, Accept: 'application/json' } });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  }
+  const container = (b: Record<string, unknown> | undefined): Record<string, unknown> => (b?.MediaContainer ?? {}) as Record<string, unknown>;
+
+  it('pages newest first with size, totalSize, offset and X-Plex-Container-Total-Size; paging in headers works too', async () => {
+    sim = await startSimulator({ history: { views: 30, days: 10 } });
+    const page = await get('/status/sessions/history/all?sort=viewedAt:desc&viewedAt>=0&X-Plex-Container-Start=20&X-Plex-Container-Size=25');
+    const mc = container(page.body);
+    assert.deepEqual([mc.size, mc.totalSize, mc.offset, page.headers.get('x-plex-container-total-size')], [10, 30, 20, '30']);
+    const items = mc.Metadata as Array<{ viewedAt: number }>;
+    assert.ok(items.every((v, i) => i === 0 || items[i - 1].viewedAt >= v.viewedAt));
+    const res = await fetch(`${sim.url}/status/sessions/history/all`, { headers: { 'X-Plex-Token': sim.token, Accept: 'application/json', 'X-Plex-Container-Start': '0', 'X-Plex-Container-Size': '4' } });
+    assert.equal(container((await res.json()) as Record<string, unknown>).size, 4);
+  });
+
+  it('an empty history has no Metadata key; only the owner may read it', async () => {
+    sim = await startSimulator({ history: { views: 0 }, sharedToken: 'shared-token' });
+    const mc = container((await get('/status/sessions/history/all?X-Plex-Container-Start=0&X-Plex-Container-Size=50')).body);
+    assert.deepEqual(mc, { size: 0, totalSize: 0, offset: 0 });
+    assert.equal((await get('/status/sessions/history/all', 'shared-token')).status, 401);
+  });
+
+  it('a deleted item is missing from a batch and a 404 alone', async () => {
+    sim = await startSimulator({ history: { views: 200 } });
+    const [gone] = sim.history.deletedKeys;
+    const batch = container((await get(`/library/metadata/1001,${gone},1002`)).body);
+    assert.deepEqual((batch.Metadata as Array<{ ratingKey: string }>).map((m) => m.ratingKey), ['1001', '1002']);
+    assert.equal((await get(`/library/metadata/${gone}`)).status, 404);
   });
 });
