@@ -10,6 +10,8 @@ import { fallbackMinutes, WatchGrid } from './watch-grid';
 export const HISTORY_PAGE_SIZE = 200;
 /** Items asked for per /library/metadata request. */
 export const METADATA_BATCH_SIZE = 50;
+/** Views read at most in one check (a busy year is about 20,000): bounds what a broken server can make us read. */
+export const MAX_HISTORY_VIEWS = 1000000;
 /** ratingKeys are decimal ids; anything else never goes into a URL. */
 const RATING_KEY = /^[1-9]\d{0,11}$/;
 
@@ -105,6 +107,8 @@ export interface HistoryReadOptions {
   timeZone: string;
   pageSize?: number;
   batchSize?: number;
+  /** Stop with BAD_RESPONSE past this many views (default MAX_HISTORY_VIEWS). */
+  maxViews?: number;
   call?: CallOptions;
 }
 
@@ -124,9 +128,11 @@ export interface HistoryTotals {
  */
 export async function readHistory(source: HistorySource, options: HistoryReadOptions): Promise<HistoryTotals> {
   const pageSize = options.pageSize ?? HISTORY_PAGE_SIZE;
+  const maxViews = options.maxViews ?? MAX_HISTORY_VIEWS;
   const reader = new DurationCache(source, options.batchSize ?? METADATA_BATCH_SIZE, options.call);
   const totals: HistoryTotals = { grid: new WatchGrid(options.timeZone), requests: 0, fallbacks: 0 };
   for (let start = 0; ; start += pageSize) {
+    if (start >= maxViews) throw new ButlerError('BAD_RESPONSE', `Server kept sending viewing history past ${maxViews} views: stopped reading`);
     const page = await source.historyPage(options.since, start, pageSize, options.call);
     totals.requests++;
     const fresh = page.views.filter((v) => v.viewedAt >= options.since);

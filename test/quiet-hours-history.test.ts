@@ -156,6 +156,13 @@ describe('quiet hours: reading the history', () => {
     assert.equal(got.grid.minutes, FALLBACK_MINUTES.movie + 10);
   });
 
+  it('a server that keeps sending full pages is stopped with BAD_RESPONSE past maxViews', async () => {
+    server = await startServer({ views: views(100, ['11']), durations: { 11: 30 }, omitTotal: true });
+    client = new ButlerClient({ url: server.url, token: 't', retries: 0 });
+    await assert.rejects(readHistory(client, { since: 0, timeZone: 'UTC', pageSize: 5, maxViews: 20 }), { code: 'BAD_RESPONSE' });
+    assert.equal(historyAsks().length, 4);
+  });
+
   it('a history failing midway rejects with the server\'s error, after the pages before it', async () => {
     await assert.rejects(read({ views: views(12, ['11']), durations: { 11: 30 }, failFrom: 5 }, 5), { code: 'SERVER_ERROR', statusCode: 500 });
     assert.equal(historyAsks().length, 2);
