@@ -16,6 +16,7 @@ const SECTIONS: Section[] = [
   { script: 'node-bench', title: '2. node throughput', execArgv: [], limitMs: 180000 },
   { script: 'memory-bench', title: '3. memory', execArgv: ['--expose-gc'], limitMs: 90000 },
   { script: 'load-bench', title: '4. load time and size', execArgv: [], limitMs: 90000 },
+  { script: 'quiet-hours-bench', title: '5. quiet hours', execArgv: ['--expose-gc'], limitMs: 180000 },
 ];
 
 function ratioText(l: Line): string {

@@ -138,6 +138,8 @@ export interface SimSetup {
   /** how many extra tasks named Bench0, Bench1, ... the simulator knows (beside the default ones) */
   benchTasks: number;
   runMs: number;
+  /** views in the simulator's household history, spread over a year (default: the simulator's own) */
+  historyViews?: number;
 }
 
 export interface SimHandle {

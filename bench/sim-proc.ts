@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < setup.benchTasks; i++) {
     tasks.push({ name: `Bench${i}`, title: `Bench ${i}`, description: 'benchmark task', interval: 1, enabled: false, scheduleRandomized: false });
   }
-  const sim = await startSimulator({ host: '127.0.0.1', runMs: setup.runMs, tasks });
+  const history = setup.historyViews === undefined ? undefined : { views: setup.historyViews, days: 365 };
+  const sim = await startSimulator({ host: '127.0.0.1', runMs: setup.runMs, tasks, history });
 
   let requests = 0;
   let accepted = 0;

@@ -10,6 +10,7 @@ import { Slots } from './slots';
 import { ButlerSettings, mediaContainer, parsePrefs, parseSessionCount, settingsQuery } from './settings';
 import { parseSessions, PlaybackSession } from './sessions';
 import { NotificationKind, NotificationStream, StreamTiming } from './notifications';
+import { HistoryPage, historyRoute, metadataRoute, parseDurations, parseHistoryPage } from './history';
 
 export interface ClientOptions {
   /** Base URL of the server, e.g. http://192.168.1.20:32400 or https://example.org/plex */
@@ -179,6 +180,17 @@ export class ButlerClient {
     const query = settingsQuery(change, await this.getSettings(options, deadline));
     this.expectFound(await this.request({ method: 'PUT', route: `/:/prefs?${query}`, retry: false, signal: options.signal, deadline }));
     return this.getSettings(options, deadline);
+  }
+
+  /** GET /status/sessions/history/all: one page of the views since `since` (Unix seconds), newest first. */
+  async historyPage(since: number, start: number, size: number, options: CallOptions = {}): Promise<HistoryPage> {
+    return parseHistoryPage(await this.readFound(historyRoute(since, start, size), options));
+  }
+
+  /** GET /library/metadata/<keys>: durations in ms by ratingKey; deleted items are absent (a 404: none of them). */
+  async itemDurations(keys: readonly string[], options: CallOptions = {}): Promise<Map<string, number>> {
+    const answer = await this.request({ method: 'GET', route: metadataRoute(keys), retry: true, signal: options.signal });
+    return answer.status === 404 ? new Map() : parseDurations(answer.body);
   }
 
   /** The server's notification stream for `kinds`, through this client's HTTP stack. Call start(). */

@@ -6,11 +6,13 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { Playback, type PlayOptions, type PlaySessionStateNotification } from './playback';
 import { StreamHub } from './stream';
 import { CONTROL_PREFIX, control, readParams } from './control';
+import { historyReply, SimHistory, type HistoryOptions } from './history';
 
 export type { PlayOptions, PlaySessionStateNotification, PlayState, SessionItem } from './playback';
 export { ANONYMOUS_KEY_BASE } from './playback';
 export { parseFilters } from './stream';
 export { CONTROL_PREFIX, CONTROL_USAGE } from './control';
+export { HOUSEHOLD_QUIET, SimHistory, type HistoryOptions } from './history';
 
 export interface SimTask {
   name: string;
@@ -58,6 +60,8 @@ export interface SimOptions {
   /** Maintenance window start and end hour (defaults 2 and 5). */
   startHour?: number;
   endHour?: number;
+  /** The seeded household's viewing history (/status/sessions/history/all, /library/metadata). */
+  history?: HistoryOptions;
 }
 
 /** One activity as the server reports it in /activities and notifications. */
@@ -153,6 +157,8 @@ export class ButlerSimulator {
     () => this.playback.tick(),
   );
   private readonly playback = new Playback((n: PlaySessionStateNotification) => this.hub.send('playing', { PlaySessionStateNotification: n }));
+  /** The viewing history; made on first read. */
+  readonly history: SimHistory;
 
   constructor(opts: SimOptions = {}) {
     this.options = {
@@ -162,6 +168,7 @@ export class ButlerSimulator {
     };
     this.prefs.set('ButlerStartHour', opts.startHour ?? 2);
     this.prefs.set('ButlerEndHour', opts.endHour ?? 5);
+    this.history = new SimHistory(opts.history);
   }
 
   get url(): string {
@@ -455,6 +462,8 @@ export class ButlerSimulator {
     if (!owner && !shared) return fail(401);
 
     if (path === '/status/sessions' && (method === 'GET' || method === 'HEAD')) return this.sessions();
+    const history = historyReply(this.history, { method, path, query: q >= 0 ? raw.slice(q + 1) : '', headers: req.headers }, owner);
+    if (history) return history;
     if (path === '/activities' && (method === 'GET' || method === 'HEAD')) {
       const list = [...this.activities.values()];
       return json({ MediaContainer: { size: list.length, Activity: list } });

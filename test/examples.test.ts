@@ -6,6 +6,7 @@ import type { ButlerSimulator } from '../sim/simulator';
 import settingsNode from '../nodes/plex-butler-settings';
 import activityNode from '../nodes/plex-butler-activity';
 import playbackNode from '../nodes/plex-butler-playback';
+import quietHoursNode from '../nodes/plex-butler-quiet-hours';
 import { ALL_NODES, core, FlowNode, helper, sleep, useRuntime } from './helpers';
 import { usesDashboard } from './browser/harness';
 
@@ -16,6 +17,7 @@ const NODES = [
   settingsNode,
   activityNode,
   playbackNode,
+  quietHoursNode,
   core('common/20-inject'),
   core('common/21-debug'),
   core('common/90-comment'),

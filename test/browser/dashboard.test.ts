@@ -116,6 +116,28 @@ describe('the Maintenance dashboard example in a real browser', function () {
     assert.ok(await page.getByRole('button', { name: 'Stop all' }).isVisible());
   });
 
+  it('shows the week as a heat map with the current and the quietest window and their shares; Apply moves the window there', async function () {
+    this.timeout(30_000);
+    assert.ok(sim);
+    const map = page.locator('.qh-heatmap');
+    await map.locator('.qh-grid').waitFor({ timeout: 15_000 });
+    assert.equal(await map.locator('tbody tr').count(), 7);
+    assert.equal(await map.locator('td.qh-cell').count(), 7 * 24);
+    // the current window 2–5 h is marked in every day's row, hours 2, 3 and 4
+    const monday = map.locator('tbody tr').first().locator('td.qh-cell');
+    const marked = await monday.evaluateAll((cells) => cells.map((c, h) => (c.classList.contains('qh-current') ? h : -1)).filter((h) => h >= 0));
+    assert.deepEqual(marked, [2, 3, 4]);
+    const legend = (await map.locator('.qh-legend').allInnerTexts()).join('\n');
+    assert.match(legend, /Current 2–5 h: \d+(\.\d)? % of watching/);
+    const quiet = /Quietest (\d+)–(\d+) h: 0 %/.exec(legend);
+    assert.ok(quiet, legend);
+    assert.equal(await map.locator('tbody tr').first().locator('td.qh-suggested').count(), 3);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const want = { startHour: Number(quiet[1]), endHour: Number(quiet[2]) };
+    await until(() => sim !== undefined && sim.window.startHour === want.startHour && sim.window.endHour === want.endHour, 10_000, 'the window moved to the quietest hours');
+    await map.locator('.qh-state', { hasText: 'Moved the window' }).waitFor({ timeout: 5000 });
+  });
+
   it('Start on the BackupDatabase row starts it on the server; the row and the progress follow the activity', async function () {
     this.timeout(60_000);
     assert.ok(sim);
