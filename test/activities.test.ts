@@ -5,7 +5,10 @@ import type { NodeMessage } from 'node-red';
 import { ButlerSimulator, SimActivity } from '../sim/simulator';
 import type { StopMaintenanceResult } from '../lib/maintenance';
 import { ButlerClient } from '../lib/client';
-import { loadRig, Rig, useRuntime } from './helpers';
+import fs from 'node:fs';
+import path from 'node:path';
+import playbackNode from '../nodes/plex-butler-playback';
+import { ALL_NODES, core, FlowNode, helper, Inbox, loadRig, Rig, until, useRuntime } from './helpers';
 
 type Msg = NodeMessage & Record<string, unknown>;
 
@@ -109,4 +112,72 @@ describe('stop also cancels running maintenance', function () {
       client.close();
     }
   });
+});
+
+describe('simulator: activities of added media', function () {
+  let sim: ButlerSimulator;
+  useRuntime({ runMs: 60000, mediaWorkMs: 400 }, (s) => (sim = s));
+
+  const call = (route: string, method = 'GET', token = sim.token): Promise<Response> => fetch(`${sim.url}${route}`, { method, headers: { 'X-Plex-Token': token, Accept: 'application/json' } });
+
+  it('GET /activities lists Butler runs and media analysis in the real shape; DELETE answers 200, 400, 404', async () => {
+    await call('/butler/BackupDatabase', 'POST');
+    const r = await fetch(`${sim.url}/__sim/media`, { method: 'POST', body: JSON.stringify({ title: 'Pilot' }) });
+    const { uuids } = (await r.json()) as { uuids: string[] };
+    assert.equal(uuids.length, 3);
+    const body = (await (await call('/activities')).json()) as { MediaContainer: { size: number; Activity: Array<Record<string, unknown>> } };
+    assert.equal(body.MediaContainer.size, 4);
+    for (const a of body.MediaContainer.Activity) assert.deepEqual(Object.keys(a).sort(), ['cancellable', 'progress', 'subtitle', 'title', 'type', 'userID', 'uuid']);
+    const byType = new Map(body.MediaContainer.Activity.map((a) => [a.type, a]));
+    assert.equal(byType.get('media.generate.bif')?.cancellable, true);
+    assert.equal(byType.get('media.generate.intros')?.subtitle, 'Pilot');
+    assert.equal(byType.get('media.generate.credits')?.cancellable, false);
+    assert.equal(byType.get('media.generate.credits')?.progress, -1);
+    const butler = byType.get('butler.task') as { uuid: string };
+    assert.equal((await call(`/activities/${uuids[0]}`, 'DELETE')).status, 200);
+    assert.equal((await call(`/activities/${uuids[0]}`, 'DELETE')).status, 404);
+    assert.equal((await call(`/activities/${uuids[2]}`, 'DELETE')).status, 400);
+    assert.equal((await call(`/activities/${butler.uuid}`, 'DELETE')).status, 400);
+    assert.equal((await call(`/activities/${uuids[1]}`, 'DELETE', 'wrong')).status, 401);
+  });
+
+  it('DELETE /butler stops the Butler, not the analysis of added media, which ends by itself', async () => {
+    sim.addMedia();
+    await call('/butler/BackupDatabase', 'POST');
+    assert.equal((await call('/butler', 'DELETE')).status, 200);
+    const left = ((await (await call('/activities')).json()) as { MediaContainer: { Activity: Array<{ type: string }> } }).MediaContainer.Activity.map((a) => a.type);
+    assert.deepEqual(left.sort(), ['media.generate.bif', 'media.generate.credits', 'media.generate.intros']);
+    await until(() => (sim as unknown as { work: { list(): unknown[] } }).work.list().length === 0, 3000);
+  });
+});
+
+describe('the Pause maintenance during playback example', function () {
+  let sim: ButlerSimulator;
+  useRuntime({ runMs: 60000, mediaWorkMs: 60000 }, (s) => {
+    sim = s;
+    process.env.PLEX_URL = s.url;
+  });
+  after(() => {
+    delete process.env.PLEX_URL;
+  });
+
+  it('pressing play while the server analyses newly added media stops the Butler and cancels that analysis', async () => {
+    const file = path.join(__dirname, '..', '..', 'examples', 'Pause maintenance during playback.json');
+    const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
+    const flow = [{ id: 'tab', type: 'tab' }, ...nodes.map((n) => (n.type === 'plex-butler-server' ? n : { ...n, z: 'tab' }))];
+    const server = nodes.find((n) => n.type === 'plex-butler-server') as FlowNode;
+    await helper.load([...ALL_NODES, playbackNode, core('common/20-inject'), core('common/21-debug'), core('common/90-comment'), core('function/10-switch')], flow, { [server.id]: { token: sim.token } });
+    const stopAll = nodes.find((n) => n.type === 'plex-butler-all' && n.action === 'stop') as FlowNode;
+    const results = new Inbox(helper.getNode(stopAll.id));
+    const [bif, intros] = sim.addMedia({ title: 'New episode' });
+    sim.setRunning('OptimizeDatabase', true);
+    await until(() => sim.openStreams === 1);
+    sim.play({ title: 'Film' });
+    await until(() => deletes().length >= 3);
+    assert.deepEqual(deletes(), ['/butler', `/activities/${bif.uuid}`, `/activities/${intros.uuid}`]);
+    assert.equal(sim.isRunning('OptimizeDatabase'), false);
+    assert.equal(results.msgs.length, 1, 'the stop node got the busy msg');
+  });
+
+  const deletes = (): string[] => sim.requests.filter((r) => r.method === 'DELETE').map((r) => r.url);
 });
