@@ -25,7 +25,8 @@ interface Runtime {
 
 describe('plex-butler-report', function () {
   let sim: ButlerSimulator;
-  useRuntime({ runMs: 150, mediaWorkMs: 60000 }, (s) => (sim = s));
+  // pings well inside streamSilenceMs: the stream stays up between runs
+  useRuntime({ runMs: 150, mediaWorkMs: 60000, pingIntervalMs: 300 }, (s) => (sim = s));
   before(() => helper.settings(TIMINGS as Parameters<typeof helper.settings>[0]));
   after(() => helper.settings({}));
 
