@@ -1,5 +1,5 @@
 // Activity notifications (what the server works on), and which of them are Butler maintenance.
-import { isObject } from './parse';
+import { isObject, toBool, toText } from './parse';
 
 /** One activity notification, flattened. */
 export interface ActivityEvent {
@@ -18,7 +18,11 @@ const EVENTS = new Set(['started', 'updated', 'ended']);
 const MAINTENANCE_TYPE = /^(butler|media\.(generate|analy[sz]e|bif|thumbnails?|intros?|credits?|markers?|loudness|voice)|library\.(update|refresh|scan)|database)/i;
 const MAINTENANCE_TEXT = /butler|back(ing)? ?up|optimi[sz]|analy[sz]|thumbnail|marker|intro|credit|loudness|blur ?hash|index files|refresh|garbage|clean old|upgrade media|gracenote|auto ?tags|voice activity/i;
 
-export function isMaintenance(e: ActivityEvent): boolean {
+/** What the maintenance rule reads of an activity, from a notification or from GET /activities. */
+export type ActivityText = Pick<ActivityEvent, 'type' | 'title' | 'subtitle'>;
+
+/** The *Only maintenance activities* rule, shared by the activity, all and report nodes. */
+export function isMaintenance(e: ActivityText): boolean {
   return MAINTENANCE_TYPE.test(e.type) || MAINTENANCE_TEXT.test(e.title) || MAINTENANCE_TEXT.test(e.subtitle);
 }
 
@@ -40,4 +44,31 @@ export function toActivityEvents(notes: unknown): ActivityEvent[] {
     });
   }
   return out;
+}
+
+/** One entry of GET /activities. */
+export interface ServerActivity {
+  uuid: string;
+  type: string;
+  title: string;
+  subtitle: string;
+  /** 0–100; -1 when the server does not know (indeterminate) or does not say. */
+  progress: number;
+  cancellable: boolean;
+}
+
+/** The Activity list of a GET /activities MediaContainer (one object or a list; none = empty). */
+export function toServerActivities(list: unknown): ServerActivity[] {
+  const items: unknown[] = Array.isArray(list) ? list : list === undefined ? [] : [list];
+  return items.filter(isObject).map((a) => {
+    const progress = Number(a.progress);
+    return {
+      uuid: toText(a.uuid),
+      type: toText(a.type),
+      title: toText(a.title),
+      subtitle: toText(a.subtitle),
+      progress: Number.isFinite(progress) ? progress : -1,
+      cancellable: toBool(a.cancellable, false),
+    };
+  });
 }

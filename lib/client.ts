@@ -11,6 +11,8 @@ import { ButlerSettings, mediaContainer, parsePrefs, parseSessionCount, settings
 import { parseSessions, PlaybackSession } from './sessions';
 import { NotificationKind, NotificationStream, StreamTiming } from './notifications';
 import { HistoryPage, historyRoute, metadataRoute, parseDurations, parseHistoryPage } from './history';
+import { ServerActivity, toServerActivities } from './activity';
+import { checkActivityUuid } from './validate';
 
 export interface ClientOptions {
   /** Base URL of the server, e.g. http://192.168.1.20:32400 or https://example.org/plex */
@@ -51,6 +53,12 @@ export interface AllResult {
   result: 'started' | 'stopped';
 }
 
+/** What DELETE /activities/{uuid} did: 200, 400 (the server will not cancel it), 404 (it ended meanwhile). */
+export type CancelOutcome = 'cancelled' | 'not-cancellable' | 'gone';
+
+/** How many cancelled uuids the client remembers for the report node. */
+const CANCELLED_KEPT = 1000;
+
 export interface Identity {
   machineIdentifier: string;
   version: string;
@@ -90,6 +98,8 @@ export class ButlerClient {
   private readonly retryOptions: RetryOptions;
   private readonly flights = new SingleFlight<Answer>();
   private readonly controllers = new Set<AbortController>();
+  /** Activity uuids this package asked the server to cancel (oldest first), for the report node. */
+  private readonly cancelled = new Set<string>();
   private closed = false;
 
   constructor(options: ClientOptions) {
@@ -142,6 +152,39 @@ export class ButlerClient {
 
   async runAll(action: AllAction, options: CallOptions = {}): Promise<AllResult> {
     return action === 'start' ? this.startAll(options) : this.stopAll(options);
+  }
+
+  /** GET /activities: the work the server runs now. */
+  async listActivities(options: CallOptions = {}): Promise<ServerActivity[]> {
+    const body = await this.readFound('/activities', options);
+    return toServerActivities(mediaContainer(body, 'activities').Activity);
+  }
+
+  /**
+   * DELETE /activities/{uuid}: 200 cancelled, 400 not cancellable, 404 gone (ended meanwhile).
+   * The uuid is checked first (BAD_RESPONSE, nothing sent). It is remembered as cancelled from
+   * before the request (the server may announce the end before it answers) unless the answer says otherwise.
+   */
+  async cancelActivity(uuid: unknown, options: CallOptions = {}): Promise<CancelOutcome> {
+    const id = checkActivityUuid(uuid);
+    this.cancelled.delete(id);
+    this.cancelled.add(id);
+    if (this.cancelled.size > CANCELLED_KEPT) this.cancelled.delete(this.cancelled.values().next().value as string);
+    try {
+      const answer = await this.request({ method: 'DELETE', route: `/activities/${encodeURIComponent(id)}`, retry: false, signal: options.signal });
+      if (answer.status !== 404) return 'cancelled';
+      this.cancelled.delete(id);
+      return 'gone';
+    } catch (err) {
+      this.cancelled.delete(id);
+      if (err instanceof ButlerError && err.statusCode === 400) return 'not-cancellable';
+      throw err;
+    }
+  }
+
+  /** Whether this client asked the server to cancel the activity `uuid` (and the server did not refuse). */
+  wasCancelled(uuid: string): boolean {
+    return this.cancelled.has(uuid);
   }
 
   /** GET /identity (needs no token): proves the address is a Plex server. */

@@ -1,5 +1,5 @@
 export { ButlerClient } from './client';
-export type { ClientOptions, CallOptions, TaskResult, TaskAction, TaskOutcome, AllResult, Identity } from './client';
+export type { ClientOptions, CallOptions, TaskResult, TaskAction, TaskOutcome, AllResult, Identity, CancelOutcome } from './client';
 export { ButlerError, isButlerError } from './errors';
 export type { ButlerErrorCode, ButlerErrorInfo } from './errors';
 export { parseTaskList } from './parse';
@@ -9,6 +9,9 @@ export type { PlaybackSession, PlayerState } from './sessions';
 export { NotificationStream } from './notifications';
 export type { NotificationKind, PlayingNotification, StreamClock, StreamState, StreamTiming, StreamTransport } from './notifications';
 export { isMaintenance } from './activity';
-export type { ActivityEvent } from './activity';
-export { TASK_NAME, checkTaskName, checkAction, normaliseUrl, cleanToken } from './validate';
+export type { ActivityEvent, ActivityText, ServerActivity } from './activity';
+export { stopMaintenance } from './maintenance';
+export type { NamedActivity, StopMaintenanceResult, StopMaintenanceOutcome } from './maintenance';
+export type { ActivityRun, RunningActivity, RunOutcome, MaintenanceReport, TypeSummary } from './report';
+export { TASK_NAME, ACTIVITY_UUID, checkActivityUuid, checkTaskName, checkAction, normaliseUrl, cleanToken } from './validate';
 export type { AllAction } from './validate';

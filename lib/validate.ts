@@ -3,6 +3,18 @@ import { ButlerError } from './errors';
 /** Task names PMS uses are letters and digits; anything else is refused before a request exists. */
 export const TASK_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
+/** Activity uuids PMS sends are hex words joined by hyphens; nothing else goes into a URL. */
+export const ACTIVITY_UUID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
+/** Checks a uuid the server sent before it goes into DELETE /activities/{uuid}; throws BAD_RESPONSE. */
+export function checkActivityUuid(value: unknown): string {
+  if (typeof value !== 'string' || !ACTIVITY_UUID.test(value)) {
+    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
+    throw new ButlerError('BAD_RESPONSE', `Plex sent an activity uuid ${shown} that is not letters, digits and hyphens: it was not sent back`);
+  }
+  return value;
+}
+
 export type AllAction = 'start' | 'stop';
 
 /** Checks an untrusted task name; returns it unchanged or throws INVALID_TASK. */

@@ -18,6 +18,8 @@ export interface FlowNodeDef extends NodeDef {
 export interface Outcome {
   payload: unknown;
   status: string;
+  /** Work done in part: `payload` says what was done, the msg goes to output 2 with this error. */
+  failed?: ButlerError;
 }
 
 /**
@@ -129,7 +131,10 @@ export function setupFlowNode<T>(RED: NodeAPI, node: Node, config: FlowNodeDef, 
       const input = setup.parse(msg);
       node.status({ fill: 'blue', shape: 'dot', text: setup.busy(input) });
       client = serverClient(RED, config.server);
-      return await setup.work(client, input, msg, { signal: closing.signal });
+      const done = await setup.work(client, input, msg, { signal: closing.signal });
+      if (!done.failed) return done;
+      msg.payload = done.payload;
+      return localError(RED, done.failed, client.baseUrl);
     } catch (err) {
       return localError(RED, err, client?.baseUrl);
     }

@@ -102,11 +102,21 @@ function playbackRows(simulated: boolean): FlowNode[] {
     { id: 'demo-switch', type: 'switch', z, name: 'busy or idle', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'busy', vt: 'str' }, { t: 'eq', v: 'idle', vt: 'str' }], checkall: 'false', repair: false, outputs: 2, x: 380, y: 660, wires: [['demo-stopall'], ['demo-changed']] },
     // The idle state known at deploy is not a change: it starts nothing.
     { id: 'demo-changed', type: 'switch', z, name: 'not the state at deploy', property: 'payload.initial', propertyType: 'msg', rules: [{ t: 'istype', v: 'undefined', vt: 'undefined' }], checkall: 'true', repair: false, outputs: 1, x: 610, y: 700, wires: [['demo-startall']] },
-    { id: 'demo-stopall', type: 'plex-butler-all', z, name: 'stop all maintenance', server: 'demo-server', action: 'stop', x: 610, y: 620, wires: [['demo-ok2'], ['demo-err']] },
+    { id: 'demo-stopall', type: 'plex-butler-all', z, name: 'stop all maintenance', server: 'demo-server', action: 'stop', cancelActivities: true, x: 610, y: 620, wires: [['demo-ok2'], ['demo-err']] },
     { id: 'demo-startall', type: 'plex-butler-all', z, name: 'start due tasks when idle', server: 'demo-server', action: 'start', onlyWhenIdle: true, idleGrace: 0, x: 880, y: 700, wires: [['demo-ok2'], ['demo-err']] },
     debug('demo-ok2', 'maintenance', 1100, 660),
     { id: 'demo-activity', type: 'plex-butler-activity', z, name: '', server: 'demo-server', maintenanceOnly: true, filter: '', x: 160, y: 760, wires: [['demo-act'], ['demo-err']] },
     debug('demo-act', 'activity', 380, 760, 'payload'),
+  ];
+}
+
+/** Media added: the server analyses it on its own (play meanwhile cancels that); what maintenance did. */
+function reportRows(simulated: boolean): FlowNode[] {
+  return [
+    ...(simulated ? simButton('demo-media', 'new media added', 820, '/__sim/media?title=New%20episode') : []),
+    inject('demo-i7', 'what did maintenance do?', 170, 880, 'demo-report'),
+    { id: 'demo-report', type: 'plex-butler-report', z, name: '', server: 'demo-server', quietAfter: 1, keep: 500, onlyMaintenance: true, store: '', x: 420, y: 880, wires: [['demo-rep'], ['demo-err']] },
+    debug('demo-rep', 'report', 620, 880, 'payload'),
   ];
 }
 
@@ -117,6 +127,7 @@ function demoFlow(simulated: boolean): unknown[] {
     { id: 'demo-server', type: 'plex-butler-server', name: 'Plex', url: '${PLEX_URL}', timeout: 10000, verifyTls: true },
     ...butlerRows(),
     ...playbackRows(simulated),
+    ...reportRows(simulated),
   ];
 }
 
@@ -124,7 +135,7 @@ function demoFlow(simulated: boolean): unknown[] {
 function writeDemo(simulated: boolean): void {
   const file = path.join(userDir, 'flows.json');
   const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const ours = old === '' || (old.includes('"demo-tab"') && !old.includes('"demo-playback"'));
+  const ours = old === '' || (old.includes('"demo-tab"') && !old.includes('"demo-report"'));
   if (ours) fs.writeFileSync(file, JSON.stringify(demoFlow(simulated), null, 2));
 }
 
@@ -141,6 +152,7 @@ async function main(): Promise<void> {
     console.log(`Plex Butler simulator on ${sim.url} (set PLEX_URL and PLEX_TOKEN to use a real server)`);
     fakes = await startSetupFakes(sim);
     console.log(`Simulate playback: curl -X POST '${sim.url}/__sim/play?user=alice&title=Pilot', then /__sim/pause, /__sim/resume, /__sim/stop`);
+    console.log(`Simulate new media (the server analyses it; play meanwhile cancels that): curl -X POST '${sim.url}/__sim/media?title=Pilot'`);
   }
 
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
@@ -159,6 +171,8 @@ async function main(): Promise<void> {
   telemetry: { enabled: false, updateNotification: false },
   editorTheme: { tours: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
+  // The maintenance report keeps its runs across restarts in this folder's context/.
+  contextStorage: { default: { module: 'localfilesystem' } },
 };
 `,
   );

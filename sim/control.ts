@@ -17,6 +17,7 @@ export interface ControlApi {
   restart(): void;
   silence(on?: boolean): void;
   playbackKeys(): string[];
+  addMedia(o?: { title?: string }): Array<{ uuid: string }>;
 }
 
 export interface ControlReply {
@@ -35,6 +36,7 @@ export const CONTROL_USAGE = [
   'POST /__sim/phantom  ?ms=5000          -> {"sessionKey":"K"}',
   'POST /__sim/silence  [?on=0|1]',
   'POST /__sim/restart',
+  'POST /__sim/media    {title?}  (analysis of added media) -> {"uuids":[...]}',
 ];
 
 /** Reads up to 64 KiB of body and merges it over the query parameters. */
@@ -110,6 +112,8 @@ export function control(api: ControlApi, method: string, name: string, p: Record
     case 'restart':
       api.restart();
       return { status: 200, data: {} };
+    case 'media':
+      return { status: 200, data: { uuids: api.addMedia({ title: p.title }).map((a) => a.uuid) } };
     default:
       return { status: 404, data: { error: `unknown control ${name}` } };
   }

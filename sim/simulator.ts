@@ -7,12 +7,14 @@ import { Playback, type PlayOptions, type PlaySessionStateNotification } from '.
 import { StreamHub } from './stream';
 import { CONTROL_PREFIX, control, readParams } from './control';
 import { historyReply, SimHistory, type HistoryOptions } from './history';
+import { mediaWork, SimActivities, type WorkSpec } from './activities';
 
 export type { PlayOptions, PlaySessionStateNotification, PlayState, SessionItem } from './playback';
 export { ANONYMOUS_KEY_BASE } from './playback';
 export { parseFilters } from './stream';
 export { CONTROL_PREFIX, CONTROL_USAGE } from './control';
 export { HOUSEHOLD_QUIET, SimHistory, type HistoryOptions } from './history';
+export type { WorkSpec } from './activities';
 
 export interface SimTask {
   name: string;
@@ -57,6 +59,10 @@ export interface SimOptions {
    * proxy login page, whatever the token (something in front of the server answered).
    */
   streamReply?: 'sse' | 'html';
+  /** Answer GET /activities with this error status instead of the list (a fault to test). */
+  activitiesStatus?: number;
+  /** How long preview thumbnails of added media take, ms (default 60000; intros 1.5x, credits 0.75x). */
+  mediaWorkMs?: number;
   /** Maintenance window start and end hour (defaults 2 and 5). */
   startHour?: number;
   endHour?: number;
@@ -156,6 +162,7 @@ export class ButlerSimulator {
     () => ({ pingIntervalMs: this.options.pingIntervalMs ?? 10000, playingIntervalMs: this.options.playingIntervalMs ?? 5000 }),
     () => this.playback.tick(),
   );
+  private readonly work = new SimActivities((event, activity) => this.emitActivity(event, activity));
   private readonly playback = new Playback((n: PlaySessionStateNotification) => this.hub.send('playing', { PlaySessionStateNotification: n }));
   /** The viewing history; made on first read. */
   readonly history: SimHistory;
@@ -206,6 +213,7 @@ export class ButlerSimulator {
   close(): Promise<void> {
     this.dropStreams();
     this.stopAll();
+    this.work.clear();
     for (const t of this.waits) clearTimeout(t);
     this.waits.clear();
     const server = this.server;
@@ -311,11 +319,22 @@ export class ButlerSimulator {
     return key;
   }
 
-  /** PMS restart: streams cut, sessions and running tasks gone silently, sessionKeys start from 1. */
+  /** PMS restart: streams cut, sessions, running tasks and activities gone silently, sessionKeys start from 1. */
   restart(): void {
     this.hub.drop();
     this.playback.reset();
     this.stopAll();
+    this.work.clear();
+  }
+
+  /** Media was added: the server analyses it on its own (not Butler work); returns the activities. */
+  addMedia(o: { title?: string } = {}): SimActivity[] {
+    return mediaWork(o.title || 'New episode', this.options.mediaWorkMs ?? 60000).map((spec) => this.work.start(spec));
+  }
+
+  /** Test control: runs any activity (a recording, a download, a hostile uuid…). */
+  startWork(spec: WorkSpec): SimActivity {
+    return this.work.start(spec);
   }
 
   /** sessionKeys of play()/phantom() sessions now listed (anonymous ones excluded). */
@@ -341,7 +360,7 @@ export class ButlerSimulator {
 
   private startTask(name: string): void {
     const runMs = this.options.runMs ?? 3000;
-    const timer = setTimeout(() => this.stopTask(name), runMs);
+    const timer = setTimeout(() => this.stopTask(name, true), runMs);
     timer.unref();
     this.runs.set(name, timer);
     const task = this.task(name);
@@ -366,7 +385,8 @@ export class ButlerSimulator {
     this.waits.add(half);
   }
 
-  private stopTask(name: string): boolean {
+  /** Ends a run: progress 100 when it ran its course, else it ends where it was. */
+  private stopTask(name: string, finished = false): boolean {
     if (!this.runs.has(name)) return false;
     const timer = this.runs.get(name);
     if (timer) clearTimeout(timer);
@@ -374,7 +394,7 @@ export class ButlerSimulator {
     const activity = this.activities.get(name);
     if (activity) {
       this.activities.delete(name);
-      activity.progress = 100;
+      if (finished) activity.progress = 100;
       this.emitActivity('ended', activity);
     }
     return true;
@@ -465,9 +485,12 @@ export class ButlerSimulator {
     const history = historyReply(this.history, { method, path, query: q >= 0 ? raw.slice(q + 1) : '', headers: req.headers }, owner);
     if (history) return history;
     if (path === '/activities' && (method === 'GET' || method === 'HEAD')) {
-      const list = [...this.activities.values()];
+      if (this.options.activitiesStatus) return fail(this.options.activitiesStatus);
+      const list = [...this.activities.values(), ...this.work.list()];
       return json({ MediaContainer: { size: list.length, Activity: list } });
     }
+    const cancel = /^\/activities\/([^/]+)$/.exec(path);
+    if (cancel) return this.cancelActivity(method, cancel[1], shared);
     if (path === '/:/prefs') {
       if (shared) return fail(403);
       if (method === 'GET' || method === 'HEAD') return this.getPrefs();
@@ -508,6 +531,22 @@ export class ButlerSimulator {
       return this.stopTask(name) ? { status: 200 } : fail(404);
     }
     return fail(405, 'POST, DELETE');
+  }
+
+  /** DELETE /activities/{uuid}: 200 cancelled, 400 not cancellable (Butler runs are not), 404 unknown. */
+  private cancelActivity(method: string, rawUuid: string, shared: boolean): Reply {
+    if (method !== 'DELETE') return fail(405, 'DELETE');
+    if (shared) return fail(403);
+    let uuid: string;
+    try {
+      uuid = decodeURIComponent(rawUuid);
+    } catch {
+      return fail(404);
+    }
+    if ([...this.activities.values()].some((a) => a.uuid === uuid)) return { status: 400, body: 'Activity is not cancellable', type: 'text/plain' };
+    const status = this.work.cancel(uuid);
+    if (status === 404) return fail(404);
+    return status === 400 ? { status: 400, body: 'Activity is not cancellable', type: 'text/plain' } : { status: 200 };
   }
 
   private sessions(): Reply {

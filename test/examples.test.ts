@@ -7,6 +7,7 @@ import settingsNode from '../nodes/plex-butler-settings';
 import activityNode from '../nodes/plex-butler-activity';
 import playbackNode from '../nodes/plex-butler-playback';
 import quietHoursNode from '../nodes/plex-butler-quiet-hours';
+import reportNode from '../nodes/plex-butler-report';
 import { ALL_NODES, core, FlowNode, helper, sleep, useRuntime } from './helpers';
 import { usesDashboard } from './browser/harness';
 
@@ -18,11 +19,13 @@ const NODES = [
   activityNode,
   playbackNode,
   quietHoursNode,
+  reportNode,
   core('common/20-inject'),
   core('common/21-debug'),
   core('common/90-comment'),
   core('function/10-switch'),
   core('function/15-change'),
+  core('function/10-function'),
   core('function/80-template'),
   core('function/89-delay'),
   core('network/21-httpin'),

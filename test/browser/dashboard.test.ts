@@ -154,6 +154,18 @@ describe('the Maintenance dashboard example in a real browser', function () {
     await until(async () => (await state.innerText()) === 'finished', 3000, 'the row to show the end');
   });
 
+  it('the Last night group lists the finished run from the report node: title, duration, outcome', async function () {
+    this.timeout(30_000);
+    // opening the page asks the report node again
+    await page.reload();
+    const run = page.locator('.plex-butler-report tr', { hasText: 'Backup Database' }).first();
+    await run.waitFor({ timeout: 15_000 });
+    const [title, duration, outcome] = await run.locator('td').allInnerTexts();
+    assert.equal(title, 'Backup Database (BackupDatabase)');
+    assert.match(duration, /^[5-7] s$/, `about ${RUN_MS / 1000} s, got ${duration}`);
+    assert.equal(outcome, 'finished');
+  });
+
   it('Stop on a row and Stop all reach the server; the playback state turns busy while something plays', async function () {
     this.timeout(30_000);
     assert.ok(sim);
@@ -161,8 +173,11 @@ describe('the Maintenance dashboard example in a real browser', function () {
     await row('OptimizeDatabase').getByRole('button', { name: 'Stop' }).click();
     await until(() => sim !== undefined && sim.requests.some((r) => r.method === 'DELETE' && r.url === '/butler/OptimizeDatabase'), 5000, 'DELETE /butler/OptimizeDatabase');
     await until(async () => (await row('OptimizeDatabase').locator('.plex-butler-state').innerText()) === 'not-running', 5000, 'not-running in the row');
+    const [thumbnails] = sim.addMedia({ title: 'New episode' });
     await page.getByRole('button', { name: 'Stop all' }).click();
     await until(() => sim !== undefined && sim.requests.some((r) => r.method === 'DELETE' && r.url === '/butler'), 5000, 'DELETE /butler');
+    // Stop all also cancels the analysis the server started on its own
+    await until(() => sim !== undefined && sim.requests.some((r) => r.method === 'DELETE' && r.url === `/activities/${thumbnails.uuid}`), 5000, 'the thumbnails cancelled');
     const key = sim.play();
     await page.locator('.plex-butler-playback', { hasText: 'busy' }).waitFor({ timeout: 10_000 });
     sim.stopPlayback(key);
