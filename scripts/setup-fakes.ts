@@ -24,13 +24,21 @@ function deadPort(): Promise<number> {
   });
 }
 
+/**
+ * The fakes list the simulator at its own address, with its own token and identity (name, version,
+ * machine identifier): the server Sign in with Plex and Find servers offer is the one Test connection
+ * reaches.
+ */
 export async function startSetupFakes(sim: ButlerSimulator): Promise<SetupFakes> {
   const simPort = Number(new URL(sim.url).port);
-  const friend = await startSimulator({ sharedToken: 'demo-shared-user-token' });
+  const { name, version, machineIdentifier } = sim.identity;
+  const friend = await startSimulator({ sharedToken: 'demo-shared-user-token', name: "A friend's Plex" });
   const plexTv: FakePlexTv = await startFakePlexTv({
     servers: [
       {
-        name: 'Simulated Plex',
+        name,
+        version,
+        clientIdentifier: machineIdentifier,
         owned: true,
         accessToken: sim.token,
         connections: [
@@ -40,12 +48,12 @@ export async function startSetupFakes(sim: ButlerSimulator): Promise<SetupFakes>
           { uri: `http://localhost:${simPort}`, local: false, relay: true },
         ],
       },
-      { name: "A friend's Plex", owned: false, accessToken: 'demo-shared-user-token', connections: [{ uri: friend.url, local: false }] },
+      { name: friend.identity.name, version: friend.identity.version, clientIdentifier: friend.identity.machineIdentifier, owned: false, accessToken: 'demo-shared-user-token', connections: [{ uri: friend.url, local: false }] },
     ],
   });
   const gdm: FakeGdm = await startFakeGdm({
     servers: [
-      { name: 'Simulated Plex', port: simPort, resourceIdentifier: 'simulated-plex' },
+      { name, version, port: simPort, resourceIdentifier: machineIdentifier },
       { name: 'Attic: nobody home', port: await deadPort(), resourceIdentifier: 'attic' },
     ],
     copies: 2,

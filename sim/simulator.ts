@@ -58,6 +58,16 @@ export interface SimOptions {
   /** Maintenance window start and end hour (defaults 2 and 5). */
   startHour?: number;
   endHour?: number;
+  /** The server's friendly name (default SIM_NAME) and machine identifier (default random, 40 hex digits). */
+  name?: string;
+  machineIdentifier?: string;
+}
+
+/** Who the simulator says it is: the same in /identity, the prefs, the fake plex.tv and the fake GDM. */
+export interface SimIdentity {
+  name: string;
+  version: string;
+  machineIdentifier: string;
 }
 
 /** One activity as the server reports it in /activities and notifications. */
@@ -91,7 +101,8 @@ export const DEFAULT_TASKS: SimTask[] = [
   { name: 'RefreshPeriodicMetadata', title: 'Refresh Metadata Periodically', description: 'Refresh the metadata of library items from online agents', interval: 3, enabled: true, scheduleRandomized: true },
 ];
 
-const PMS_VERSION = '1.41.8.9834-0bd4b0fd3';
+export const PMS_VERSION = '1.41.8.9834-0bd4b0fd3';
+export const SIM_NAME = 'Simulated Plex';
 const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 
 function randomToken(): string {
@@ -138,7 +149,7 @@ function fail(status: number, allow?: string): Reply {
 export class ButlerSimulator {
   options: SimOptions;
   readonly requests: SimRequest[] = [];
-  private readonly machineId = randomBytes(20).toString('hex');
+  private readonly machineId: string;
   private byName: { from: SimTask[]; map: Map<string, SimTask> } | undefined;
   private server: http.Server | undefined;
   private port = 0;
@@ -160,6 +171,7 @@ export class ButlerSimulator {
       token: opts.token ?? randomToken(),
       tasks: (opts.tasks ?? DEFAULT_TASKS).map((t) => ({ ...t })),
     };
+    this.machineId = opts.machineIdentifier ?? randomBytes(20).toString('hex');
     this.prefs.set('ButlerStartHour', opts.startHour ?? 2);
     this.prefs.set('ButlerEndHour', opts.endHour ?? 5);
   }
@@ -172,6 +184,10 @@ export class ButlerSimulator {
 
   get token(): string {
     return this.options.token ?? '';
+  }
+
+  get identity(): SimIdentity {
+    return { name: this.options.name ?? SIM_NAME, version: PMS_VERSION, machineIdentifier: this.machineId };
   }
 
   start(): Promise<void> {
@@ -446,7 +462,7 @@ export class ButlerSimulator {
 
     if (path === '/identity') {
       if (method !== 'GET' && method !== 'HEAD') return fail(405, 'GET, HEAD');
-      return this.identity();
+      return this.identityReply();
     }
 
     const given = req.headers['x-plex-token'];
@@ -519,7 +535,7 @@ export class ButlerSimulator {
   private getPrefs(): Reply {
     const ids = ['FriendlyName', 'ButlerStartHour', 'ButlerEndHour', ...this.tasks().map((t) => `ButlerTask${t.name}`)];
     const Setting = ids.map((id) => {
-      if (id === 'FriendlyName') return { id, label: 'Friendly name', summary: '', type: 'text', default: '', value: 'Simulated Plex', hidden: false, advanced: false, group: 'general' };
+      if (id === 'FriendlyName') return { id, label: 'Friendly name', summary: '', type: 'text', default: '', value: this.identity.name, hidden: false, advanced: false, group: 'general' };
       const b = this.butlerSetting(id);
       return { id, label: b?.label ?? id, summary: '', type: b?.type ?? 'text', default: b?.def, value: b?.value, hidden: false, advanced: false, group: 'butler' };
     });
@@ -551,7 +567,7 @@ export class ButlerSimulator {
     return { status: 200 };
   }
 
-  private identity(): Reply {
+  private identityReply(): Reply {
     const body = JSON.stringify({
       MediaContainer: { size: 0, claimed: true, machineIdentifier: this.machineId, version: PMS_VERSION },
     });

@@ -9,7 +9,7 @@ import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simula
 import { FakePlexTv, startFakePlexTv } from '../../sim/plextv';
 import { FakeGdm, startFakeGdm } from '../../sim/gdm';
 import { freePort } from '../../scripts/compat/proc';
-import { api, deploy, importExample, installPacked, launchBrowser, needChromium, NodeRed, openNode, SHOTS, startNodeRed, until, newPage, screenshotFailures } from './harness';
+import { api, deploy, importExample, installPacked, launchBrowser, needChromium, NodeRed, openNode, shotPath, startNodeRed, until, newPage, screenshotFailures } from './harness';
 
 interface EditorNode {
   id: string;
@@ -80,7 +80,6 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     page = await newPage(browser, pageErrors, 1000);
     await page.goto(red.base);
     await page.waitForSelector('g[id="a-start"]', { timeout: 30_000 });
-    fs.mkdirSync(SHOTS, { recursive: true });
   });
 
   screenshotFailures('setup', () => (browser ? page : undefined));
@@ -135,7 +134,7 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     ]);
     assert.equal(await boxes.nth(1).locator('.plex-butler-conn').isDisabled(), true, 'a shared server cannot be picked');
     assert.doesNotMatch(await page.locator('.red-ui-tray').last().innerText(), /plex-butler-server\.setup\./);
-    await page.locator('.red-ui-tray').last().screenshot({ path: path.join(SHOTS, 'signin-servers.png') });
+    await page.locator('.red-ui-tray').last().screenshot({ path: shotPath('signin-servers.png') });
 
     await home.nth(1).click();
     assert.equal(await page.inputValue('#node-config-input-url'), sim.url);
@@ -165,7 +164,7 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     console.log(`      (Find servers answered in ${Date.now() - started} ms)`);
     const found = page.locator('#node-config-plex-butler-choices .plex-butler-conn');
     assert.deepEqual(await found.evaluateAll((els) => els.map((e) => e.getAttribute('data-uri'))), [sim.url, 'http://127.0.0.1:32400']);
-    await page.locator('.red-ui-tray').last().screenshot({ path: path.join(SHOTS, 'find-servers.png') });
+    await page.locator('.red-ui-tray').last().screenshot({ path: shotPath('find-servers.png') });
     await found.first().click();
     assert.equal(await page.inputValue('#node-config-input-url'), sim.url);
     assert.equal(await page.inputValue('#node-config-input-token'), '');
