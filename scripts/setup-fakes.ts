@@ -9,6 +9,8 @@ import { ButlerSimulator, startSimulator } from '../sim/simulator';
 export interface SetupFakes {
   /** The `plexButler` section for settings.js. */
   settings: { plexTvUrl: string; authUrl: string; gdmAddress: string; gdmPort: number };
+  plexTv: FakePlexTv;
+  gdm: FakeGdm;
   close(): Promise<void>;
 }
 
@@ -59,9 +61,10 @@ export async function startSetupFakes(sim: ButlerSimulator): Promise<SetupFakes>
     copies: 2,
     garbage: true,
   });
-  console.log(`Fake plex.tv on ${plexTv.url} (Sign in with Plex), fake GDM on 127.0.0.1:${gdm.port} (Find servers)`);
   return {
     settings: { plexTvUrl: plexTv.url, authUrl: plexTv.authUrl, gdmAddress: '127.0.0.1', gdmPort: gdm.port },
+    plexTv,
+    gdm,
     close: async () => {
       await Promise.all([plexTv.close(), gdm.close(), friend.close()]);
     },

@@ -135,6 +135,7 @@ async function main(): Promise<void> {
     env.PLEX_TOKEN = sim.token;
     console.log(`Plex Butler simulator on ${sim.url} (set PLEX_URL and PLEX_TOKEN to use a real server)`);
     fakes = await startSetupFakes(sim);
+    console.log(`Fake plex.tv on ${fakes.plexTv.url} (Sign in with Plex), fake GDM on 127.0.0.1:${fakes.gdm.port} (Find servers)`);
     console.log(`Simulate playback: curl -X POST '${sim.url}/__sim/play?user=alice&title=Pilot', then /__sim/pause, /__sim/resume, /__sim/stop`);
   }
 
