@@ -50,6 +50,8 @@ const MAX_POLL_MS = 8000;
 /** The editor polls every second; a sign-in nobody asks about for this long is dropped. */
 const ABANDONED_MS = 30_000;
 const MAX_SIGN_INS = 8;
+/** plex.tv's clock and ours differ: a PIN forgotten this close to its expiry counts as expired, not refused. */
+const EXPIRY_MARGIN_MS = 5000;
 const PROBE_TIMEOUT_MS = 3000;
 const CLIENT_ID_FILE = '.plex-butler-client-id';
 
@@ -164,8 +166,10 @@ class SignIns {
       if (pin.authToken) return void (await this.linked(s, pin.authToken));
     } catch (err) {
       if (err instanceof PinGoneError) {
-        s.state = 'gone';
-        s.error = err;
+        // plex.tv forgets a PIN its owner denied; near its expiry, a forgotten PIN may just have expired.
+        const refused = s.expiresAt - Date.now() > EXPIRY_MARGIN_MS;
+        s.state = refused ? 'gone' : 'expired';
+        s.error = refused ? new ButlerError('NOT_CONFIGURED', 'Access was refused on the plex.tv page: start again to sign in', { statusCode: 404 }) : err;
         return;
       }
       // 429 and network trouble: say so, wait longer, keep trying until the PIN expires.

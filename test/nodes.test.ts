@@ -280,6 +280,18 @@ describe('flow nodes in Node-RED', function () {
       assert.match(msg.error.message, /PLEX_BUTLER_NOT_SET/);
     });
 
+    it('test before a deploy with ${PLEX_URL} and no token: says the token is missing (a deploy would not help); with a token: deploy first', async () => {
+      await rig('plex-butler-tasks');
+      const missing = await post('/plex-butler/test', { id: 'new-one', url: '${PLEX_URL}', token: '' });
+      assert.equal(missing.code, 'NOT_CONFIGURED');
+      assert.match(String(missing.message), /token is missing/);
+      assert.doesNotMatch(String(missing.message), /deploy/);
+      const stored = await post('/plex-butler/test', { id: 'new-one', url: sim.url, token: '__PWRD__' });
+      assert.match(String(stored.message), /token is missing/);
+      const envUrl = await post('/plex-butler/test', { id: 'new-one', url: '${PLEX_URL}', token: '${PLEX_TOKEN}' });
+      assert.match(String(envUrl.message), /deploy first/);
+    });
+
     it('test works for an undeployed server with a typed token', async () => {
       const body = await post('/plex-butler/test', { id: 'new-one', url: sim.url, token: sim.token, timeout: 2000, verifyTls: true });
       assert.equal(body.ok, true);
