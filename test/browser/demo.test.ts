@@ -169,6 +169,8 @@ describe('npm start in a real browser: the demo, its dashboard, and a restart', 
     await popup.click('#allow');
     const mine = page.locator('.plex-butler-server-choice[data-owned="true"]');
     await mine.waitFor({ timeout: 20_000 });
+    // The count in the language's plural form (the demo's account has the simulator and a friend's).
+    assert.equal(await page.innerText('#node-config-plex-butler-setup-state'), '2 servers: pick an address of a server you own.');
     const signInName = await mine.locator('.plex-butler-server-name').innerText();
     const signInVersion = await mine.locator('.plex-butler-badge').first().innerText();
 
