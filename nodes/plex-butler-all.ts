@@ -45,7 +45,7 @@ export = function register(RED: NodeAPI): void {
           return { payload, status, failed: failure };
         }
         const result = await client.runAll(action, call);
-        return { payload: result, status: `plex-butler-all.status.${result.result}` };
+        return { payload: result, status: RED._(`plex-butler-all.status.${result.result}`) };
       },
     });
   }

@@ -55,17 +55,18 @@ function savedUrl(RED: NodeAPI, id: string): string | undefined {
  */
 function dialogTarget(RED: NodeAPI, deployed: DeployedServer | undefined, dialog: DialogValues): { url: string; token: string } {
   const unchanged = deployed !== undefined && (dialog.url === '' || dialog.url === savedUrl(RED, dialog.id));
+  const typed = dialog.token !== '' && dialog.token !== STORED_TOKEN;
+  // What is missing first: with no token anywhere, a deploy would not help.
+  if (!typed && !deployed?.token) throw new ButlerError('NOT_CONFIGURED', "The token is missing: enter the server owner's token (or ${PLEX_TOKEN}), or use Sign in with Plex");
   if (!unchanged && ENV_REF.test(dialog.url)) {
     throw new ButlerError('NOT_CONFIGURED', 'An environment variable in the URL is read when the flow is deployed: deploy first, or enter the address itself');
   }
   const url = normaliseUrl(unchanged ? deployed.url : dialog.url);
-  const typed = dialog.token !== '' && dialog.token !== STORED_TOKEN;
   if (typed) return { url, token: dialog.token };
-  if (!deployed || !deployed.token) throw new ButlerError('NOT_CONFIGURED', 'Enter the token (or deploy the server node first)');
-  if (normaliseUrl(deployed.url) !== url) {
+  if (normaliseUrl(deployed?.url ?? '') !== url) {
     throw new ButlerError('NOT_CONFIGURED', 'The URL differs from the deployed one: enter the token again to use the new URL');
   }
-  return { url, token: deployed.token };
+  return { url, token: deployed?.token ?? '' };
 }
 
 /** What an admin route answers for a failure: never the token, only the error's code and words. */

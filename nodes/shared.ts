@@ -14,7 +14,7 @@ export interface FlowNodeDef extends NodeDef {
   wires?: string[][];
 }
 
-/** What a flow node's work returns: the new payload and the status text to show. */
+/** What a flow node's work returns: the new payload and the status text to show (translated: the time is added to it). */
 export interface Outcome {
   payload: unknown;
   status: string;
@@ -92,6 +92,20 @@ export function textMemo(RED: NodeAPI): (key: string, values: Record<string, str
   };
 }
 
+/** HH:MM of `at` in the runtime's local time zone (24-hour, as in every language of the catalogs). */
+export function clockTime(at: Date): string {
+  return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+}
+
+/**
+ * A request node's last answer as its status shows it: the text and when it came, e.g.
+ * "BackupDatabase already running · 12:03", so an old answer does not read as the state now.
+ * The one place the time goes in: every request node's final status (result or error code).
+ */
+export function answeredAt(text: string, at: Date = new Date()): string {
+  return `${text} · ${clockTime(at)}`;
+}
+
 /** The address of the server a flow node points at, for messages; '' when there is none. */
 export function serverUrl(RED: NodeAPI, id: string | undefined): string {
   try {
@@ -144,11 +158,11 @@ export function setupFlowNode<T>(RED: NodeAPI, node: Node, config: FlowNodeDef, 
     if (closing.signal.aborted) return done();
     if (!(result instanceof ButlerError)) {
       msg.payload = result.payload;
-      node.status({ fill: 'green', shape: 'dot', text: result.status });
+      node.status({ fill: 'green', shape: 'dot', text: answeredAt(result.status) });
       send([msg, null]);
       return done();
     }
-    node.status({ fill: 'red', shape: 'ring', text: result.code });
+    node.status({ fill: 'red', shape: 'ring', text: answeredAt(result.code) });
     if (!errorWired) return done(result);
     (msg as NodeMessageInFlow & { error: unknown }).error = result.toJSON();
     send([null, msg]);

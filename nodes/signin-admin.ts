@@ -54,6 +54,8 @@ const MAX_POLL_MS = 8000;
 const ABANDONED_MS = 30_000;
 /** Sign-ins open at once, those whose PIN is still being created included. */
 const MAX_SIGN_INS = 8;
+/** plex.tv's clock and ours differ: a PIN forgotten this close to its expiry counts as expired, not refused. */
+const EXPIRY_MARGIN_MS = 5000;
 const PROBE_TIMEOUT_MS = 3000;
 const CLIENT_ID_FILE = '.plex-butler-client-id';
 
@@ -207,7 +209,12 @@ export class SignIns {
       s.delay = POLL_MS;
       if (pin.authToken) return void (await this.linked(s, pin.authToken));
     } catch (err) {
-      if (err instanceof PinGoneError) return this.settle(s, 'gone', err);
+      if (err instanceof PinGoneError) {
+        // plex.tv forgets a PIN its owner denied; near its expiry, a forgotten PIN may just have expired.
+        const refused = s.expiresAt - Date.now() > EXPIRY_MARGIN_MS;
+        if (!refused) return this.settle(s, 'expired', err);
+        return this.settle(s, 'gone', new ButlerError('NOT_CONFIGURED', 'Access was refused on the plex.tv page: start again to sign in', { statusCode: 404 }));
+      }
       // 429 and network trouble: say so, wait longer, keep trying until the PIN expires.
       s.warning = asButlerError(err).message;
       s.delay = err instanceof RateLimitedError ? Math.min(MAX_POLL_MS, s.delay * 2) : Math.min(MAX_POLL_MS, s.delay + POLL_MS);

@@ -25,7 +25,9 @@
         '.plex-butler-task-item code{margin-left:6px;font-size:0.9em}' +
         '.plex-butler-task-title{font-weight:bold}' +
         '.plex-butler-source{margin-top:6px;font-size:0.9em;opacity:0.85}' +
-        '.plex-butler-task-desc{font-size:0.85em;opacity:0.8;white-space:normal}'
+        '.plex-butler-task-desc{font-size:0.85em;opacity:0.8;white-space:normal}' +
+        // One dropdown arrow on the task field: our menu button, not also the browser's datalist arrow.
+        'input[list$="-tasklist"]::-webkit-calendar-picker-indicator{display:none!important}'
     ).appendTo('head');
 
     function post(path, body) {

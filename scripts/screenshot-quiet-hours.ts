@@ -8,7 +8,7 @@ import path from 'node:path';
 import { startSimulator } from '../sim/simulator';
 import { DASHBOARD, installPacked, launchBrowser, linkModules, newPage, ROOT, SHOTS, startNodeRed } from '../test/browser/harness';
 
-const EXAMPLE = path.join(ROOT, 'examples', 'Maintenance dashboard.json');
+const EXAMPLE = path.join(ROOT, 'examples', 'Maintenance dashboard (needs Dashboard 2.0).json');
 const CONFIG_TYPES = new Set(['plex-butler-server', 'ui-base', 'ui-page', 'ui-theme', 'ui-group']);
 
 async function main(): Promise<void> {

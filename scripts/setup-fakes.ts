@@ -9,6 +9,8 @@ import { ButlerSimulator, startSimulator } from '../sim/simulator';
 export interface SetupFakes {
   /** The `plexButler` section for settings.js. */
   settings: { plexTvUrl: string; authUrl: string; gdmAddress: string; gdmPort: number };
+  plexTv: FakePlexTv;
+  gdm: FakeGdm;
   close(): Promise<void>;
 }
 
@@ -24,13 +26,21 @@ function deadPort(): Promise<number> {
   });
 }
 
+/**
+ * The fakes list the simulator at its own address, with its own token and identity (name, version,
+ * machine identifier): the server Sign in with Plex and Find servers offer is the one Test connection
+ * reaches.
+ */
 export async function startSetupFakes(sim: ButlerSimulator): Promise<SetupFakes> {
   const simPort = Number(new URL(sim.url).port);
-  const friend = await startSimulator({ sharedToken: 'demo-shared-user-token' });
+  const { name, version, machineIdentifier } = sim.identity;
+  const friend = await startSimulator({ sharedToken: 'demo-shared-user-token', name: "A friend's Plex" });
   const plexTv: FakePlexTv = await startFakePlexTv({
     servers: [
       {
-        name: 'Simulated Plex',
+        name,
+        version,
+        clientIdentifier: machineIdentifier,
         owned: true,
         accessToken: sim.token,
         connections: [
@@ -40,20 +50,21 @@ export async function startSetupFakes(sim: ButlerSimulator): Promise<SetupFakes>
           { uri: `http://localhost:${simPort}`, local: false, relay: true },
         ],
       },
-      { name: "A friend's Plex", owned: false, accessToken: 'demo-shared-user-token', connections: [{ uri: friend.url, local: false }] },
+      { name: friend.identity.name, version: friend.identity.version, clientIdentifier: friend.identity.machineIdentifier, owned: false, accessToken: 'demo-shared-user-token', connections: [{ uri: friend.url, local: false }] },
     ],
   });
   const gdm: FakeGdm = await startFakeGdm({
     servers: [
-      { name: 'Simulated Plex', port: simPort, resourceIdentifier: 'simulated-plex' },
+      { name, version, port: simPort, resourceIdentifier: machineIdentifier },
       { name: 'Attic: nobody home', port: await deadPort(), resourceIdentifier: 'attic' },
     ],
     copies: 2,
     garbage: true,
   });
-  console.log(`Fake plex.tv on ${plexTv.url} (Sign in with Plex), fake GDM on 127.0.0.1:${gdm.port} (Find servers)`);
   return {
     settings: { plexTvUrl: plexTv.url, authUrl: plexTv.authUrl, gdmAddress: '127.0.0.1', gdmPort: gdm.port },
+    plexTv,
+    gdm,
     close: async () => {
       await Promise.all([plexTv.close(), gdm.close(), friend.close()]);
     },

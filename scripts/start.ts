@@ -6,9 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSimulator, ButlerSimulator } from '../sim/simulator';
 import { startSetupFakes, SetupFakes } from './setup-fakes';
+import { dashboardInstalled, dashboardTab, demoFlow, replacesFlows } from './demo-flow';
 
 const root = path.join(__dirname, '..', '..');
-const userDir = path.join(root, '.node-red-dev');
+/** The demo's user folder (ignored by git); PLEX_BUTLER_DEMO_DIR moves it, e.g. for a test. */
+const userDir = process.env.PLEX_BUTLER_DEMO_DIR || path.join(root, '.node-red-dev');
+/** The simulator's port unless SIM_PORT is set (npm run sim uses 32499). */
+export const DEFAULT_SIM_PORT = 32498;
 const port = Number(process.env.PORT) || 1880;
 
 function write(file: string, text: string, keep = false): void {
@@ -55,88 +59,69 @@ function encryptCredentials(secret: string, demo: Record<string, unknown>): void
   fs.writeFileSync(file, JSON.stringify({ $: text }), { mode: 0o600 });
 }
 
-type FlowNode = Record<string, unknown>;
-
-const z = 'demo-tab';
-const debug = (id: string, name: string, x: number, y: number, complete = 'true'): FlowNode => ({ id, type: 'debug', z, name, active: true, tosidebar: true, complete, targetType: complete === 'true' ? 'full' : 'msg', x, y, wires: [] });
-const inject = (id: string, name: string, x: number, y: number, wire: string, extra: FlowNode = {}): FlowNode => ({
-  id, type: 'inject', z, name, props: [{ p: 'payload' }], payload: '', payloadType: 'str', repeat: '', once: false, x, y, wires: [[wire]], ...extra,
-});
-
-/** The Butler calls: one of each node, fired by inject nodes, results and errors to debug. */
-function butlerRows(): FlowNode[] {
-  return [
-    { id: 'demo-comment', type: 'comment', z, name: 'Plex Butler demo: press a button, watch the debug sidebar', info: '', x: 260, y: 40, wires: [] },
-    inject('demo-i1', 'list tasks', 130, 100, 'demo-tasks'),
-    { id: 'demo-tasks', type: 'plex-butler-tasks', z, name: '', server: 'demo-server', x: 340, y: 100, wires: [['demo-ok'], ['demo-err']] },
-    inject('demo-i2', 'BackupDatabase', 140, 160, 'demo-start', { payload: 'BackupDatabase' }),
-    { id: 'demo-start', type: 'plex-butler-start', z, name: '', server: 'demo-server', task: '', x: 350, y: 160, wires: [['demo-ok'], ['demo-err']] },
-    inject('demo-i3', 'BackupDatabase', 140, 220, 'demo-stop', { payload: 'BackupDatabase' }),
-    { id: 'demo-stop', type: 'plex-butler-stop', z, name: '', server: 'demo-server', task: '', x: 350, y: 220, wires: [['demo-ok'], ['demo-err']] },
-    inject('demo-i4', 'start all', 130, 280, 'demo-all', { payload: 'start' }),
-    inject('demo-i5', 'stop all', 130, 320, 'demo-all', { payload: 'stop' }),
-    { id: 'demo-all', type: 'plex-butler-all', z, name: '', server: 'demo-server', action: 'msg', x: 350, y: 300, wires: [['demo-ok'], ['demo-err']] },
-    inject('demo-i6', 'bad name', 130, 380, 'demo-start', { payload: '../library/sections' }),
-    debug('demo-ok', 'result', 590, 160),
-    debug('demo-err', 'error', 590, 280),
-  ];
-}
-
-/** A button that POSTs to the simulator's playback controls (only in simulator mode). */
-function simButton(id: string, name: string, y: number, path: string): FlowNode[] {
-  return [
-    { id, type: 'inject', z, name, props: [{ p: 'url', v: `$env('PLEX_URL') & '${path}'`, vt: 'jsonata' }], repeat: '', once: false, x: 160, y, wires: [[`${id}-req`]] },
-    { id: `${id}-req`, type: 'http request', z, name: 'simulator control', method: 'POST', ret: 'obj', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 390, y, wires: [[]] },
-  ];
-}
-
-/** Playback drives maintenance: busy stops all, idle (after 10 s) starts the due tasks again. */
-function playbackRows(simulated: boolean): FlowNode[] {
-  const buttons = simulated
-    ? [...simButton('demo-play', 'someone presses play', 520, '/__sim/play?user=demo&title=Demo%20film'), ...simButton('demo-halt', 'playback stops', 580, '/__sim/stop')]
-    : [];
-  return [
-    { id: 'demo-comment2', type: 'comment', z, name: 'Playback drives maintenance: press play, watch the Butler stop; stop, and it starts again 10 s later', info: '', x: 400, y: 460, wires: [] },
-    ...buttons,
-    { id: 'demo-playback', type: 'plex-butler-playback', z, name: 'someone watching?', server: 'demo-server', idleGrace: 10, countPaused: true, x: 170, y: 660, wires: [['demo-switch'], ['demo-err']] },
-    { id: 'demo-switch', type: 'switch', z, name: 'busy or idle', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'busy', vt: 'str' }, { t: 'eq', v: 'idle', vt: 'str' }], checkall: 'false', repair: false, outputs: 2, x: 380, y: 660, wires: [['demo-stopall'], ['demo-changed']] },
-    // The idle state known at deploy is not a change: it starts nothing.
-    { id: 'demo-changed', type: 'switch', z, name: 'not the state at deploy', property: 'payload.initial', propertyType: 'msg', rules: [{ t: 'istype', v: 'undefined', vt: 'undefined' }], checkall: 'true', repair: false, outputs: 1, x: 610, y: 700, wires: [['demo-startall']] },
-    { id: 'demo-stopall', type: 'plex-butler-all', z, name: 'stop all maintenance', server: 'demo-server', action: 'stop', cancelActivities: true, x: 610, y: 620, wires: [['demo-ok2'], ['demo-err']] },
-    { id: 'demo-startall', type: 'plex-butler-all', z, name: 'start due tasks when idle', server: 'demo-server', action: 'start', onlyWhenIdle: true, idleGrace: 0, x: 880, y: 700, wires: [['demo-ok2'], ['demo-err']] },
-    debug('demo-ok2', 'maintenance', 1100, 660),
-    { id: 'demo-activity', type: 'plex-butler-activity', z, name: '', server: 'demo-server', maintenanceOnly: true, filter: '', x: 160, y: 760, wires: [['demo-act'], ['demo-err']] },
-    debug('demo-act', 'activity', 380, 760, 'payload'),
-  ];
-}
-
-/** Media added: the server analyses it on its own (play meanwhile cancels that); what maintenance did. */
-function reportRows(simulated: boolean): FlowNode[] {
-  return [
-    ...(simulated ? simButton('demo-media', 'new media added', 820, '/__sim/media?title=New%20episode') : []),
-    inject('demo-i7', 'what did maintenance do?', 170, 880, 'demo-report'),
-    { id: 'demo-report', type: 'plex-butler-report', z, name: '', server: 'demo-server', quietAfter: 1, keep: 500, onlyMaintenance: true, store: '', x: 420, y: 880, wires: [['demo-rep'], ['demo-err']] },
-    debug('demo-rep', 'report', 620, 880, 'payload'),
-  ];
-}
-
-/** The demo flow: a tab with every node, against ${PLEX_URL} and ${PLEX_TOKEN}. */
-function demoFlow(simulated: boolean): unknown[] {
-  return [
-    { id: z, type: 'tab', label: 'Plex Butler demo', info: 'Press the inject buttons. Results go to the debug sidebar; errors too (output 2).' },
-    { id: 'demo-server', type: 'plex-butler-server', name: 'Plex', url: '${PLEX_URL}', timeout: 10000, verifyTls: true },
-    ...butlerRows(),
-    ...playbackRows(simulated),
-    ...reportRows(simulated),
-  ];
-}
-
 /** The demo, unless the user folder holds a flow of the user's own (an older demo is replaced). */
 function writeDemo(simulated: boolean): void {
   const file = path.join(userDir, 'flows.json');
   const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const ours = old === '' || (old.includes('"demo-tab"') && !old.includes('"demo-report"'));
-  if (ours) fs.writeFileSync(file, JSON.stringify(demoFlow(simulated), null, 2));
+  if (replacesFlows(old)) fs.writeFileSync(file, JSON.stringify(demoFlow(simulated, dashboardInstalled(root) ? dashboardTab(root) : []), null, 2));
+}
+
+/** The settings.js of the demo; Node-RED reads it, so the comments must hold. */
+export function settingsText(uiPort: number): string {
+  return `module.exports = {
+  uiHost: '127.0.0.1',
+  uiPort: ${uiPort},
+  flowFile: 'flows.json',
+  // Made once in this folder (credential-secret); flows_cred.json is encrypted with it.
+  credentialSecret: require('fs').readFileSync(require('path').join(__dirname, 'credential-secret'), 'utf8').trim(),
+  // Nothing leaves this machine: no telemetry and no "Enable update notifications?" prompt,
+  // and the palette manager loads no remote catalogue (Node-RED's default is catalogue.nodered.org).
+  telemetry: { enabled: false, updateNotification: false },
+  editorTheme: { tours: false, palette: { catalogues: [] } },
+  logging: { console: { level: 'info', metrics: false, audit: false } },
+  // The maintenance report keeps its runs across restarts in this folder's context/.
+  contextStorage: { default: { module: 'localfilesystem' } },
+};
+`;
+}
+
+/** Where the simulator listens in \`npm start\`: SIM_PORT, else a fixed port, so what Sign in wrote still holds after a restart. */
+export function simPort(env: NodeJS.ProcessEnv): number {
+  if (env.SIM_PORT === undefined || env.SIM_PORT === '') return DEFAULT_SIM_PORT;
+  const port = Number(env.SIM_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`SIM_PORT must be a port number (1-65535), not "${env.SIM_PORT}"`);
+  return port;
+}
+
+/**
+ * The simulator's token and machine identifier, made once and kept in the user folder (like the
+ * credential secret), so a server node filled in by Sign in with Plex or by hand still works after
+ * a restart.
+ */
+export function simulatorKeys(dir: string): { token: string; machineIdentifier: string } {
+  const file = path.join(dir, 'simulator.json');
+  try {
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { token?: unknown; machineIdentifier?: unknown };
+    if (typeof kept.token === 'string' && /^[\w-]{20,}$/.test(kept.token) && typeof kept.machineIdentifier === 'string' && /^[0-9a-f]{40}$/.test(kept.machineIdentifier)) {
+      return { token: kept.token, machineIdentifier: kept.machineIdentifier };
+    }
+  } catch {
+    // none yet, or unreadable: make new ones
+  }
+  const keys = { token: crypto.randomBytes(15).toString('base64url'), machineIdentifier: crypto.randomBytes(20).toString('hex') };
+  fs.writeFileSync(file, `${JSON.stringify(keys)}\n`, { mode: 0o600 });
+  return keys;
+}
+
+async function startDemoSimulator(): Promise<ButlerSimulator> {
+  const port = simPort(process.env);
+  try {
+    return await startSimulator({ port, runMs: 15000, ...simulatorKeys(userDir) });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`Port ${port} of 127.0.0.1 is taken (another npm start?): stop that, or set SIM_PORT to a free port`);
+    throw err;
+  }
 }
 
 async function main(): Promise<void> {
@@ -146,11 +131,13 @@ async function main(): Promise<void> {
   if (process.env.PLEX_URL && process.env.PLEX_TOKEN) {
     console.log(`Using the Plex server at ${process.env.PLEX_URL}`);
   } else {
-    sim = await startSimulator({ port: Number(process.env.SIM_PORT) || 0, runMs: 15000 });
+    fs.mkdirSync(userDir, { recursive: true });
+    sim = await startDemoSimulator();
     env.PLEX_URL = sim.url;
     env.PLEX_TOKEN = sim.token;
     console.log(`Plex Butler simulator on ${sim.url} (set PLEX_URL and PLEX_TOKEN to use a real server)`);
     fakes = await startSetupFakes(sim);
+    console.log(`Fake plex.tv on ${fakes.plexTv.url} (Sign in with Plex), fake GDM on 127.0.0.1:${fakes.gdm.port} (Find servers)`);
     console.log(`Simulate playback: curl -X POST '${sim.url}/__sim/play?user=alice&title=Pilot', then /__sim/pause, /__sim/resume, /__sim/stop`);
     console.log(`Simulate new media (the server analyses it; play meanwhile cancels that): curl -X POST '${sim.url}/__sim/media?title=Pilot'`);
   }
@@ -159,23 +146,7 @@ async function main(): Promise<void> {
   const link = path.join(userDir, 'node_modules', 'node-red-contrib-plex-butler');
   if (!fs.existsSync(link)) fs.symlinkSync(root, link, 'dir');
   write('package.json', JSON.stringify({ name: 'node-red-dev', private: true, dependencies: { 'node-red-contrib-plex-butler': 'file:..' } }, null, 2));
-  write(
-    'settings.js',
-    `module.exports = {
-  uiHost: '127.0.0.1',
-  uiPort: ${port},
-  flowFile: 'flows.json',
-  // Made once in this folder (credential-secret); flows_cred.json is encrypted with it.
-  credentialSecret: require('fs').readFileSync(require('path').join(__dirname, 'credential-secret'), 'utf8').trim(),
-  // No "Enable update notifications?" prompt over the demo, and nothing sent to nodered.org.
-  telemetry: { enabled: false, updateNotification: false },
-  editorTheme: { tours: false },
-  logging: { console: { level: 'info', metrics: false, audit: false } },
-  // The maintenance report keeps its runs across restarts in this folder's context/.
-  contextStorage: { default: { module: 'localfilesystem' } },
-};
-`,
-  );
+  write('settings.js', settingsText(port));
   // Written on every start: the fakes listen on new ports each time.
   if (fakes) fs.appendFileSync(path.join(userDir, 'settings.js'), `module.exports.plexButler = ${JSON.stringify(fakes.settings)};\n`);
   writeDemo(sim !== undefined);
@@ -187,7 +158,8 @@ async function main(): Promise<void> {
     process.stdout.write(chunk);
     if (!announced && /Started flows|Server now running/.test(chunk.toString())) {
       announced = true;
-      console.log(`\n  Node-RED editor: http://127.0.0.1:${port}/  (Ctrl-C to stop)\n`);
+      const dashboard = dashboardInstalled(root) ? `\n  Maintenance dashboard: http://127.0.0.1:${port}/dashboard` : '';
+      console.log(`\n  Node-RED editor: http://127.0.0.1:${port}/  (Ctrl-C to stop)${dashboard}\n`);
     }
   });
   const stop = (): void => {
@@ -200,7 +172,9 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -68,6 +68,16 @@ export interface SimOptions {
   endHour?: number;
   /** The seeded household's viewing history (/status/sessions/history/all, /library/metadata). */
   history?: HistoryOptions;
+  /** The server's friendly name (default SIM_NAME) and machine identifier (default random, 40 hex digits). */
+  name?: string;
+  machineIdentifier?: string;
+}
+
+/** Who the simulator says it is: the same in /identity, the prefs, the fake plex.tv and the fake GDM. */
+export interface SimIdentity {
+  name: string;
+  version: string;
+  machineIdentifier: string;
 }
 
 /** One activity as the server reports it in /activities and notifications. */
@@ -101,7 +111,8 @@ export const DEFAULT_TASKS: SimTask[] = [
   { name: 'RefreshPeriodicMetadata', title: 'Refresh Metadata Periodically', description: 'Refresh the metadata of library items from online agents', interval: 3, enabled: true, scheduleRandomized: true },
 ];
 
-const PMS_VERSION = '1.41.8.9834-0bd4b0fd3';
+export const PMS_VERSION = '1.41.8.9834-0bd4b0fd3';
+export const SIM_NAME = 'Simulated Plex';
 const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 
 function randomToken(): string {
@@ -148,7 +159,7 @@ function fail(status: number, allow?: string): Reply {
 export class ButlerSimulator {
   options: SimOptions;
   readonly requests: SimRequest[] = [];
-  private readonly machineId = randomBytes(20).toString('hex');
+  private readonly machineId: string;
   private byName: { from: SimTask[]; map: Map<string, SimTask> } | undefined;
   private server: http.Server | undefined;
   private port = 0;
@@ -173,6 +184,7 @@ export class ButlerSimulator {
       token: opts.token ?? randomToken(),
       tasks: (opts.tasks ?? DEFAULT_TASKS).map((t) => ({ ...t })),
     };
+    this.machineId = opts.machineIdentifier ?? randomBytes(20).toString('hex');
     this.prefs.set('ButlerStartHour', opts.startHour ?? 2);
     this.prefs.set('ButlerEndHour', opts.endHour ?? 5);
     this.history = new SimHistory(opts.history);
@@ -186,6 +198,10 @@ export class ButlerSimulator {
 
   get token(): string {
     return this.options.token ?? '';
+  }
+
+  get identity(): SimIdentity {
+    return { name: this.options.name ?? SIM_NAME, version: PMS_VERSION, machineIdentifier: this.machineId };
   }
 
   start(): Promise<void> {
@@ -473,7 +489,7 @@ export class ButlerSimulator {
 
     if (path === '/identity') {
       if (method !== 'GET' && method !== 'HEAD') return fail(405, 'GET, HEAD');
-      return this.identity();
+      return this.identityReply();
     }
 
     const given = req.headers['x-plex-token'];
@@ -567,7 +583,7 @@ export class ButlerSimulator {
   private getPrefs(): Reply {
     const ids = ['FriendlyName', 'ButlerStartHour', 'ButlerEndHour', ...this.tasks().map((t) => `ButlerTask${t.name}`)];
     const Setting = ids.map((id) => {
-      if (id === 'FriendlyName') return { id, label: 'Friendly name', summary: '', type: 'text', default: '', value: 'Simulated Plex', hidden: false, advanced: false, group: 'general' };
+      if (id === 'FriendlyName') return { id, label: 'Friendly name', summary: '', type: 'text', default: '', value: this.identity.name, hidden: false, advanced: false, group: 'general' };
       const b = this.butlerSetting(id);
       return { id, label: b?.label ?? id, summary: '', type: b?.type ?? 'text', default: b?.def, value: b?.value, hidden: false, advanced: false, group: 'butler' };
     });
@@ -599,7 +615,7 @@ export class ButlerSimulator {
     return { status: 200 };
   }
 
-  private identity(): Reply {
+  private identityReply(): Reply {
     const body = JSON.stringify({
       MediaContainer: { size: 0, claimed: true, machineIdentifier: this.machineId, version: PMS_VERSION },
     });

@@ -64,7 +64,7 @@ describe('examples', function () {
   it('runs every example here except those for FlowFuse Dashboard 2.0', () => {
     assert.deepEqual(
       files.filter((f) => !plain.includes(f)),
-      ['Maintenance dashboard.json'],
+      ['Maintenance dashboard (needs Dashboard 2.0).json'],
     );
   });
 

@@ -1,6 +1,7 @@
 // The one module of shared test helpers: Node-RED's test helper and the node modules under test,
 // mocha hooks that start it (and a simulator per test), a one-node rig with its outputs and
 // status calls recorded, and the polling, sleeping and free-port helpers the suites share.
+import assert from 'node:assert/strict';
 import net from 'node:net';
 import helper from 'node-red-node-test-helper';
 import { startSimulator, ButlerSimulator, SimOptions } from '../sim/simulator';
@@ -133,6 +134,14 @@ export function useRuntime(options: SimOptions, use: (sim: ButlerSimulator) => v
   afterEach(async () => {
     await sim?.close();
   });
+}
+
+/** A status as it reads without the " · HH:MM" a request node's final status ends with (the time of the answer). */
+export function untimed(status: { text?: unknown; fill?: unknown; shape?: unknown } | undefined): Record<string, unknown> {
+  if (!status || status.text === undefined) return { ...status };
+  const text = String(status.text);
+  assert.match(text, / · \d\d:\d\d$/, `${text}: the time of the answer`);
+  return { ...status, text: text.replace(/ · \d\d:\d\d$/, '') };
 }
 
 /** One node under test, what reaches its two outputs, and its status calls. */

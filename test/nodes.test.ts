@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import { startSimulator, ButlerSimulator, DEFAULT_TASKS } from '../sim/simulator';
+import { clockTime } from '../nodes/shared';
 import { absentUrl } from './fault-servers';
-import { helper, Inbox, loadRig, Rig, sleep, useRuntime } from './helpers';
+import { helper, Inbox, loadRig, Rig, sleep, untimed, useRuntime } from './helpers';
 
 type Msg = NodeMessage & Record<string, unknown>;
 
@@ -26,7 +27,7 @@ describe('flow nodes in Node-RED', function () {
       assert.equal(msg.topic, 'nightly');
       assert.equal(msg.req, req);
       assert.equal(r.err.msgs.length, 0);
-      assert.deepEqual(r.statuses.at(-1), { fill: 'green', shape: 'dot', text: 'plex-butler-tasks.status.listed' });
+      assert.deepEqual(untimed(r.statuses.at(-1)), { fill: 'green', shape: 'dot', text: 'plex-butler-tasks.status.listed' });
       assert.equal(r.statuses[0].fill, 'blue');
     });
   });
@@ -36,9 +37,12 @@ describe('flow nodes in Node-RED', function () {
       const r = await rig('plex-butler-start', { task: 'BackupDatabase' });
       r.node.receive({ payload: 1 } as Msg);
       assert.deepEqual((await r.ok.nth(0)).payload, { task: 'BackupDatabase', action: 'start', result: 'started' });
+      const asked = clockTime(new Date());
       r.node.receive({ payload: 2 } as Msg);
       assert.deepEqual((await r.ok.nth(1)).payload, { task: 'BackupDatabase', action: 'start', result: 'already-running' });
-      assert.equal(r.statuses.at(-1)?.text, 'plex-butler-start.status.already-running');
+      // The last answer, and when it came: the time of the answer, not of the deploy.
+      assert.equal(untimed(r.statuses.at(-1)).text, 'plex-butler-start.status.already-running');
+      assert.ok([asked, clockTime(new Date())].includes(String(r.statuses.at(-1)?.text).slice(-5)), String(r.statuses.at(-1)?.text));
     });
 
     it('takes msg.task, else a string msg.payload, when the node has none', async () => {
@@ -65,7 +69,7 @@ describe('flow nodes in Node-RED', function () {
       assert.equal(msg.res, res);
       assert.deepEqual(msg.error, { message: 'Plex has no Butler task named "NoSuchTask"', code: 'UNKNOWN_TASK', statusCode: 404, task: 'NoSuchTask' });
       assert.equal(r.ok.msgs.length, 0);
-      assert.deepEqual(r.statuses.at(-1), { fill: 'red', shape: 'ring', text: 'UNKNOWN_TASK' });
+      assert.deepEqual(untimed(r.statuses.at(-1)), { fill: 'red', shape: 'ring', text: 'UNKNOWN_TASK' });
     });
 
     it('path-injection attempts never reach the server', async () => {
@@ -115,7 +119,7 @@ describe('flow nodes in Node-RED', function () {
       assert.deepEqual((await r.ok.nth(1)).payload, { task: 'BackupDatabase', action: 'stop', result: 'not-running' });
       r.node.receive({ payload: 'Nope' } as Msg);
       assert.equal(((await r.err.nth(0)).error as { code: string }).code, 'UNKNOWN_TASK');
-      assert.equal(r.statuses.at(-1)?.text, 'UNKNOWN_TASK');
+      assert.equal(untimed(r.statuses.at(-1)).text, 'UNKNOWN_TASK');
     });
   });
 
@@ -190,7 +194,7 @@ describe('flow nodes in Node-RED', function () {
       const r = await rig('plex-butler-tasks', {}, { serverProps: { url, timeout: 1000 } });
       r.node.receive({} as Msg);
       assert.equal(((await r.err.nth(0)).error as { code: string }).code, 'UNREACHABLE');
-      assert.equal(r.statuses.at(-1)?.text, 'UNREACHABLE');
+      assert.equal(untimed(r.statuses.at(-1)).text, 'UNREACHABLE');
     });
   });
 
@@ -203,7 +207,7 @@ describe('flow nodes in Node-RED', function () {
       const started = Date.now();
       await helper.unload();
       assert.ok(Date.now() - started < 1000);
-      assert.deepEqual(r.statuses.at(-1), {});
+      assert.deepEqual(untimed(r.statuses.at(-1)), {});
       await sleep(100);
       assert.equal(r.ok.msgs.length + r.err.msgs.length, 0);
     });
@@ -274,6 +278,18 @@ describe('flow nodes in Node-RED', function () {
       const msg = (await r.err.nth(0)) as NodeMessage & { error: { code: string; message: string } };
       assert.equal(msg.error.code, 'NOT_CONFIGURED');
       assert.match(msg.error.message, /PLEX_BUTLER_NOT_SET/);
+    });
+
+    it('test before a deploy with ${PLEX_URL} and no token: says the token is missing (a deploy would not help); with a token: deploy first', async () => {
+      await rig('plex-butler-tasks');
+      const missing = await post('/plex-butler/test', { id: 'new-one', url: '${PLEX_URL}', token: '' });
+      assert.equal(missing.code, 'NOT_CONFIGURED');
+      assert.match(String(missing.message), /token is missing/);
+      assert.doesNotMatch(String(missing.message), /deploy/);
+      const stored = await post('/plex-butler/test', { id: 'new-one', url: sim.url, token: '__PWRD__' });
+      assert.match(String(stored.message), /token is missing/);
+      const envUrl = await post('/plex-butler/test', { id: 'new-one', url: '${PLEX_URL}', token: '${PLEX_TOKEN}' });
+      assert.match(String(envUrl.message), /deploy first/);
     });
 
     it('test works for an undeployed server with a typed token', async () => {

@@ -173,7 +173,7 @@ function coreTypes(): Set<string> {
 }
 
 /** The one example built for FlowFuse Dashboard 2.0, which may use that package's types. */
-const DASHBOARD_EXAMPLE = path.join('examples', 'Maintenance dashboard.json');
+const DASHBOARD_EXAMPLE = path.join('examples', 'Maintenance dashboard (needs Dashboard 2.0).json');
 const DASHBOARD_PACKAGE = '@flowfuse/node-red-dashboard';
 
 /** Node types of FlowFuse Dashboard 2.0 (widgets and its ui-base/ui-page/ui-theme/ui-group config nodes). */

@@ -192,14 +192,23 @@ describe('Sign in with Plex and Find servers', function () {
       console.info(`      (servers listed ${listedMs} ms after Allow)`);
     });
 
-    it('denied: plex.tv forgets the PIN (404), the dialog is told so', async () => {
+    it('denied: plex.tv forgets the PIN (404) long before it expires: the dialog is told access was refused', async () => {
       const start = await post('/plex-butler/signin');
       assert.ok(plexTv.deny(codeOf(String(start.authUrl))));
       const { last } = await pollUntilOver(String(start.handle));
       assert.equal(last.ok, false);
       assert.equal(last.state, 'gone');
       assert.equal(last.statusCode, 404);
-      assert.match(String(last.message), /no longer knows/);
+      assert.match(String(last.message), /^Access was refused on the plex\.tv page/);
+    });
+
+    it('a PIN plex.tv forgets within seconds of its expiry counts as expired, not refused', async () => {
+      plexTv.pinLifetimeMs = 4000;
+      const start = await post('/plex-butler/signin');
+      assert.ok(plexTv.deny(codeOf(String(start.authUrl))));
+      const { last } = await pollUntilOver(String(start.handle));
+      assert.equal(last.state, 'expired');
+      assert.doesNotMatch(String(last.message), /refused/);
     });
 
     it('expired: the runtime reads expiresAt and stops', async () => {

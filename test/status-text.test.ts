@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import { i18n as untyped } from '@node-red/util';
-import { textMemo } from '../nodes/shared';
+import { answeredAt, clockTime, textMemo } from '../nodes/shared';
 
 /** What this test uses of Node-RED's i18n: its types leave out init and i18next itself. */
 interface RuntimeI18n {
@@ -54,6 +54,27 @@ describe('status texts translated once per key', () => {
       assert.ok(keys >= 6, `${keys} keys`);
       assert.equal(reads, keys + 1);
       assert.ok(text(`plex-butler-start.status.busy`, { task: 'Bench9' }).includes('Bench9'));
+    });
+  }
+});
+
+describe('a request node says when its status was answered', () => {
+  it('answeredAt: the text, a middle dot and the local time as HH:MM, two digits each', () => {
+    assert.equal(answeredAt('BackupDatabase already running', new Date(2026, 11, 7, 12, 3)), 'BackupDatabase already running · 12:03');
+    assert.equal(answeredAt('UNREACHABLE', new Date(2026, 0, 1, 0, 0, 59)), 'UNREACHABLE · 00:00');
+    assert.equal(answeredAt('stopped all', new Date(2026, 0, 1, 9, 5)), 'stopped all · 09:05');
+    assert.equal(clockTime(new Date(2026, 0, 1, 23, 59)), '23:59');
+  });
+
+  for (const lang of LANGUAGES) {
+    it(`${lang}: "already running" with the time, the catalog text left as it is`, async () => {
+      await i18n.i.changeLanguage(lang);
+      const RED = { _: (key: string, values: Record<string, string>) => i18n._(`${key.split('.')[0]}:${key}`, values) } as unknown as NodeAPI;
+      const key = 'plex-butler-start.status.already-running';
+      const at = new Date(2026, 5, 1, 7, 45);
+      const shown = answeredAt(textMemo(RED)(key, { task: 'BackupDatabase' }), at);
+      assert.equal(shown, `${i18n._(`plex-butler-start:${key}`, { task: 'BackupDatabase' })} · 07:45`);
+      assert.ok(shown.includes('BackupDatabase'));
     });
   }
 });

@@ -8,10 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { ButlerSimulator, startSimulator } from '../../sim/simulator';
-import { DASHBOARD, installPacked, launchBrowser, linkModules, needChromium, NodeRed, ROOT, startNodeRed, until, newPage, screenshotFailures } from './harness';
+import { DASHBOARD, installPacked, launchBrowser, linkModules, needChromium, NodeRed, ROOT, startNodeRed, until, newPage, screenshotFailures, shotPath } from './harness';
 
-const EXAMPLE = path.join(ROOT, 'examples', 'Maintenance dashboard.json');
-const SHOT = path.join(ROOT, 'docs', 'images', 'dashboard.png');
+const EXAMPLE = path.join(ROOT, 'examples', 'Maintenance dashboard (needs Dashboard 2.0).json');
 const CONFIG_TYPES = new Set(['plex-butler-server', 'ui-base', 'ui-page', 'ui-theme', 'ui-group']);
 const RUN_MS = 6000;
 
@@ -149,7 +148,7 @@ describe('the Maintenance dashboard example in a real browser', function () {
     const progress = page.locator('.plex-butler-activity', { hasText: 'Backup Database' });
     await progress.locator('.plex-butler-progress', { hasText: '50 %' }).waitFor({ timeout: RUN_MS });
     await until(async () => (await state.innerText()) === 'running 50 %', 3000, 'the row at 50 %');
-    await page.screenshot({ path: SHOT, fullPage: true });
+    await page.screenshot({ path: shotPath('dashboard.png'), fullPage: true });
     await progress.locator('.plex-butler-progress', { hasText: 'finished' }).waitFor({ timeout: RUN_MS });
     await until(async () => (await state.innerText()) === 'finished', 3000, 'the row to show the end');
   });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Browser, Locator, Page } from 'playwright-core';
 import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simulator';
 import { freePort } from '../../scripts/compat/proc';
-import { api, deploy as deployIn, installPacked, launchBrowser, MODULE, needChromium, nodeCount, NodeRed, openNode as openNodeIn, ROOT, SHOTS, startNodeRed, until, usesDashboard, newPage, screenshotFailures, chooseExample } from './harness';
+import { api, deploy as deployIn, installPacked, launchBrowser, MODULE, needChromium, nodeCount, NodeRed, openNode as openNodeIn, ROOT, shotPath, startNodeRed, until, usesDashboard, newPage, screenshotFailures, chooseExample } from './harness';
 
 const FLOW_TYPES = ['plex-butler-tasks', 'plex-butler-start', 'plex-butler-stop', 'plex-butler-all'];
 const ALL_TYPES = ['plex-butler-server', ...FLOW_TYPES];
@@ -15,6 +15,8 @@ const KNOWN_TASK_COUNT = 25;
 const EXAMPLES = path.join(ROOT, 'examples');
 // A catalog key shown instead of its text, e.g. "plex-butler-start.label.task".
 const RAW_KEY = /plex-butler-[a-z]+\.[a-z]+\.[A-Za-z]/;
+// The end of a request node's status: when the answer came.
+const ANSWER_TIME = / · \d\d:\d\d$/;
 
 // The parts of the editor's global RED that the page functions below use.
 interface EditorNode {
@@ -94,7 +96,6 @@ describe('the editor in a real browser', function () {
     page = await newPage(browser, pageErrors);
     await page.goto(red.base);
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="plex-butler-start"]', { timeout: 30_000 });
-    fs.mkdirSync(SHOTS, { recursive: true });
   });
 
   screenshotFailures('editor', () => (browser ? page : undefined));
@@ -184,7 +185,7 @@ describe('the editor in a real browser', function () {
 
     await page.locator('#red-ui-palette-search input').pressSequentially('butler');
     await until(async () => (await page.locator('.red-ui-palette-node:visible').count()) === types.length, 5000, 'the palette filter');
-    await page.locator('#red-ui-palette').screenshot({ path: path.join(SHOTS, 'palette.png') });
+    await page.locator('#red-ui-palette').screenshot({ path: shotPath('palette.png') });
     await page.locator('#red-ui-palette-search input').fill('');
     await page.locator('#red-ui-palette-search input').press('Escape');
   });
@@ -248,7 +249,7 @@ describe('the editor in a real browser', function () {
 
     const tray = await page.locator('.red-ui-tray').last().innerText();
     assert.doesNotMatch(tray, RAW_KEY);
-    await page.screenshot({ path: path.join(SHOTS, 'config-dialog.png') });
+    await page.screenshot({ path: shotPath('config-dialog.png') });
     await page.click('#node-config-dialog-ok');
   });
 
@@ -274,6 +275,24 @@ describe('the editor in a real browser', function () {
 
     await page.fill('#node-input-task', 'Backup Database');
     assert.equal(await page.getAttribute('#plex-butler-start-about', 'data-state'), 'error');
+    // Typing offers the datalist; the browser's arrow for it is hidden, so the field shows one arrow
+    // (our menu button): with our rule switched off, the browser's arrow changes the field's pixels.
+    assert.equal(await page.getAttribute('#node-input-task', 'list'), 'plex-butler-start-tasklist');
+    assert.equal(await page.isVisible('#plex-butler-start-pick'), true);
+    const taskField = page.locator('#node-input-task');
+    const arrowRule = (on: boolean): Promise<number> =>
+      page.evaluate((enabled) => {
+        const sheets = Array.from(document.querySelectorAll('style')).filter((s) => (s.textContent ?? '').includes('calendar-picker-indicator'));
+        for (const s of sheets) s.disabled = !enabled;
+        return sheets.length;
+      }, on);
+    await taskField.hover();
+    const asShown = await taskField.screenshot();
+    assert.equal(await arrowRule(false), 1);
+    await taskField.hover();
+    const browserArrow = await taskField.screenshot();
+    await arrowRule(true);
+    assert.notDeepEqual(browserArrow, asShown, "the browser's datalist arrow is shown");
     await page.fill('#node-input-task', 'BackupDatabase');
     // The grace period shows only with "Only when nobody is watching".
     assert.equal(await page.isVisible('#node-input-idleGrace'), false);
@@ -412,8 +431,9 @@ describe('the editor in a real browser', function () {
       assert.ok(id, `${label}: inject "${name}"`);
       await page.locator(`g[id="${id}"] .red-ui-flow-node-button`).click();
     };
+    // A request node's answer ends with its time (" · 12:03"): compared without it.
     const status = (label: string, type: string): Promise<string> =>
-      page.locator(`g[id="${flows.find((n) => n.z === tabs[label] && n.type === type)?.id}"] .red-ui-flow-node-status-label`).textContent().then((t) => t ?? '');
+      page.locator(`g[id="${flows.find((n) => n.z === tabs[label] && n.type === type)?.id}"] .red-ui-flow-node-status-label`).textContent().then((t) => (t ?? '').replace(ANSWER_TIME, ''));
 
     sim.requests.length = 0;
     await press('Nightly database backup', 'every night at 03:30');
@@ -439,7 +459,7 @@ describe('the editor in a real browser', function () {
     await until(async () => (await status('Pause maintenance during playback', 'plex-butler-all')) === 'stopped all, cancelled 0', 5000, 'the stopped status');
     await page.evaluate(() => RED.sidebar.show('info'));
     await page.locator('.red-ui-notification').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
-    await page.screenshot({ path: path.join(SHOTS, 'example-flow.png') });
+    await page.screenshot({ path: shotPath('example-flow.png') });
 
     assert.deepEqual(red.problems(), []);
     assert.deepEqual(pageErrors, []);
@@ -518,7 +538,8 @@ describe('the editor in a real browser', function () {
     await until(() => sim !== undefined && sim.window.startHour === 1 && sim.window.endHour === 7, 5000, "the simulator's window to change");
     assert.ok(sim.requests.some((r) => r.method === 'PUT' && r.url === '/:/prefs?ButlerStartHour=1&ButlerEndHour=7&ButlerTaskBackupDatabase=0'));
     const status = page.locator(`g[id="${settingsId}"] .red-ui-flow-node-status-label`);
-    await until(async () => (await status.textContent()) === 'saved: 1–7 h', 5000, 'the saved status');
+    await until(async () => ((await status.textContent()) ?? '').replace(ANSWER_TIME, '') === 'saved: 1–7 h', 5000, 'the saved status');
+    assert.match((await status.textContent()) ?? '', ANSWER_TIME);
   });
 
   it('an example imported again with "Import copy" reuses the one server node too', async function () {

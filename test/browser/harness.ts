@@ -12,7 +12,17 @@ import { freePort } from '../../scripts/compat/proc';
 const exec = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CHROMIUM = '/usr/bin/chromium';
+/** The README's screenshots, rewritten only by `npm run screenshots` (PLEX_BUTLER_SCREENSHOTS=1). */
 export const SHOTS = path.join(ROOT, 'docs', 'images');
+/** Where a test run's screenshots go otherwise: a temporary folder, so tests leave the clone as it was. */
+export const TEMP_SHOTS = path.join(os.tmpdir(), 'plex-butler-screenshots');
+
+/** The file a README screenshot is written to: docs/images on request, else the temporary folder. */
+export function shotPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.PLEX_BUTLER_SCREENSHOTS === '1' ? SHOTS : TEMP_SHOTS;
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}
 export const MODULE = 'node-red-contrib-plex-butler';
 
 export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {

@@ -96,6 +96,11 @@ describe('the editor in German and Japanese', function () {
       const heading = page.locator('.red-ui-help h3', { hasText: firstHeading(lang, 'plex-butler-playback') }).first();
       await heading.waitFor({ timeout: 10_000 });
       assert.notEqual(firstHeading(lang, 'plex-butler-playback'), firstHeading('en-US', 'plex-butler-playback'));
+      // Every line of it wraps inside the sidebar: no code span runs past the right edge.
+      const past = await page.locator('.red-ui-help code').evaluateAll((els) =>
+        els.filter((el) => el.getBoundingClientRect().right > (el.closest('.red-ui-help')?.getBoundingClientRect().right ?? Infinity) + 1).map((el) => el.textContent),
+      );
+      assert.deepEqual(past, [], `${lang}: help text past the sidebar's edge`);
       await page.close();
       page = undefined;
       assert.deepEqual(pageErrors, []);

@@ -9,7 +9,7 @@ import { ButlerSimulator, DEFAULT_TASKS, startSimulator } from '../../sim/simula
 import { FakePlexTv, startFakePlexTv } from '../../sim/plextv';
 import { FakeGdm, startFakeGdm } from '../../sim/gdm';
 import { freePort } from '../../scripts/compat/proc';
-import { api, deploy, importExample, installPacked, launchBrowser, needChromium, NodeRed, openNode, SHOTS, startNodeRed, until, newPage, screenshotFailures } from './harness';
+import { api, deploy, importExample, installPacked, launchBrowser, needChromium, NodeRed, openNode, shotPath, startNodeRed, until, newPage, screenshotFailures } from './harness';
 
 interface EditorNode {
   id: string;
@@ -80,7 +80,6 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     page = await newPage(browser, pageErrors, 1000);
     await page.goto(red.base);
     await page.waitForSelector('g[id="a-start"]', { timeout: 30_000 });
-    fs.mkdirSync(SHOTS, { recursive: true });
   });
 
   screenshotFailures('setup', () => (browser ? page : undefined));
@@ -135,13 +134,15 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     ]);
     assert.equal(await boxes.nth(1).locator('.plex-butler-conn').isDisabled(), true, 'a shared server cannot be picked');
     assert.doesNotMatch(await page.locator('.red-ui-tray').last().innerText(), /plex-butler-server\.setup\./);
-    await page.locator('.red-ui-tray').last().screenshot({ path: path.join(SHOTS, 'signin-servers.png') });
+    await page.locator('.red-ui-tray').last().screenshot({ path: shotPath('signin-servers.png') });
 
     await home.nth(1).click();
     assert.equal(await page.inputValue('#node-config-input-url'), sim.url);
     assert.equal(await page.inputValue('#node-config-input-token'), sim.token);
     await page.waitForSelector('#node-config-plex-butler-result[data-state="ok"]', { timeout: 20_000 });
     assert.ok((await page.innerText('#node-config-plex-butler-result')).includes(`${DEFAULT_TASKS.length} Butler tasks`));
+    // The pick says what it did; the test's own line says how the test went (no "testing…" left above it).
+    assert.equal(await page.innerText('#node-config-plex-butler-setup-state'), 'Living room: URL and token filled in.');
     await page.fill('#node-config-input-name', 'Signed in');
     await page.click('#node-config-dialog-ok');
     await page.waitForSelector('#plex-butler-start-source[data-state="ok"]', { timeout: 20_000 });
@@ -155,9 +156,14 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     assert.equal(plexTv.openPins, 1, 'the allowed PIN is left to expire at plex.tv');
   });
 
-  it('Find servers → pick one → URL filled', async function () {
+  it('Find servers → pick one → URL filled, and the result of a test made for the old URL is gone', async function () {
     this.timeout(30_000);
     await addServer('a-start');
+    await page.fill('#node-config-input-url', dead);
+    await page.fill('#node-config-input-token', 'some-token');
+    await page.click('#node-config-plex-butler-test');
+    await page.waitForSelector('#node-config-plex-butler-result[data-state="error"]', { timeout: 10_000 });
+    assert.match(await page.innerText('#node-config-plex-butler-result'), /Cannot reach Plex/);
     const started = Date.now();
     await page.click('#node-config-plex-butler-find');
     await page.waitForSelector('#node-config-plex-butler-choices[data-kind="gdm"] .plex-butler-conn', { timeout: 10_000 });
@@ -165,10 +171,27 @@ describe('server set-up in a real browser: Sign in with Plex, Find servers, ${PL
     console.log(`      (Find servers answered in ${Date.now() - started} ms)`);
     const found = page.locator('#node-config-plex-butler-choices .plex-butler-conn');
     assert.deepEqual(await found.evaluateAll((els) => els.map((e) => e.getAttribute('data-uri'))), [sim.url, 'http://127.0.0.1:32400']);
-    await page.locator('.red-ui-tray').last().screenshot({ path: path.join(SHOTS, 'find-servers.png') });
+    await page.locator('.red-ui-tray').last().screenshot({ path: shotPath('find-servers.png') });
     await found.first().click();
     assert.equal(await page.inputValue('#node-config-input-url'), sim.url);
-    assert.equal(await page.inputValue('#node-config-input-token'), '');
+    assert.equal(await page.inputValue('#node-config-input-token'), 'some-token');
+    assert.equal(await page.innerText('#node-config-plex-butler-result'), '', 'the old result under the new URL');
+    assert.equal(await page.getAttribute('#node-config-plex-butler-result', 'data-state'), null);
+
+    // An answer that comes after the URL changed is not shown under the new one.
+    sim.options.latencyMs = 1500;
+    try {
+      await page.fill('#node-config-input-token', sim.token);
+      sim.requests.length = 0;
+      await page.click('#node-config-plex-butler-test');
+      await page.waitForSelector('#node-config-plex-butler-result[data-state="loading"]');
+      await page.fill('#node-config-input-url', dead);
+      await until(() => sim.requests.some((r) => r.url === '/butler'), 5000, 'the test to reach the simulator');
+      await page.waitForSelector('#node-config-plex-butler-test:enabled', { timeout: 10_000 });
+      assert.equal(await page.innerText('#node-config-plex-butler-result'), '');
+    } finally {
+      sim.options.latencyMs = 0;
+    }
     await page.click('#node-config-dialog-cancel');
     await page.click('#node-dialog-cancel');
   });
