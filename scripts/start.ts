@@ -110,8 +110,8 @@ function playbackRows(simulated: boolean): FlowNode[] {
   ];
 }
 
-/** The demo flow: a tab with every node, against ${PLEX_URL} and ${PLEX_TOKEN}. */
-function demoFlow(simulated: boolean): unknown[] {
+/** The demo flow: a tab with every node, against ${PLEX_URL} and ${PLEX_TOKEN}. (npm run bench measures its idle cost.) */
+export function demoFlow(simulated: boolean): unknown[] {
   return [
     { id: z, type: 'tab', label: 'Plex Butler demo', info: 'Press the inject buttons. Results go to the debug sidebar; errors too (output 2).' },
     { id: 'demo-server', type: 'plex-butler-server', name: 'Plex', url: '${PLEX_URL}', timeout: 10000, verifyTls: true },
@@ -186,7 +186,9 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
