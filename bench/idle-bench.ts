@@ -49,6 +49,11 @@ async function streamsOpen(sim: SimHandle, n: number): Promise<void> {
   throw new Error(`the demo's notification stream did not open within 10 s`);
 }
 
+/** A difference with its sign: "+3 ms/min", "-1.20 MB". */
+function signed(diff: number, text: (abs: number) => string): string {
+  return `${diff < 0 ? '-' : '+'}${text(Math.abs(diff))}`;
+}
+
 function rows(demo: IdleResult, bare: IdleResult): Line[] {
   const what = 'demo flow deployed, stream open, nobody playing';
   return [
@@ -56,10 +61,10 @@ function rows(demo: IdleResult, bare: IdleResult): Line[] {
       what: `6. idle CPU, ${what} (ms per minute)`,
       ours: `${demo.cpuMsPerMin.toFixed(0)} ms`,
       ref: `${bare.cpuMsPerMin.toFixed(0)} ms without plex nodes`,
-      ratioText: `+${(demo.cpuMsPerMin - bare.cpuMsPerMin).toFixed(0)} ms/min`,
+      ratioText: signed(demo.cpuMsPerMin - bare.cpuMsPerMin, (x) => `${x.toFixed(0)} ms/min`),
       target: '',
     },
-    { what: `6. idle RSS, ${what} (median)`, ours: mb(demo.rssMedian), ref: `${mb(bare.rssMedian)} without plex nodes`, ratioText: `${demo.rssMedian >= bare.rssMedian ? '+' : '-'}${mb(Math.abs(demo.rssMedian - bare.rssMedian))}`, target: '' },
+    { what: `6. idle RSS, ${what} (median)`, ours: mb(demo.rssMedian), ref: `${mb(bare.rssMedian)} without plex nodes`, ratioText: signed(demo.rssMedian - bare.rssMedian, mb), target: '' },
   ];
 }
 
