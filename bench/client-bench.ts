@@ -70,9 +70,10 @@ const cpu = (xs: Run[]): number => median(xs.map((x) => x.cpu));
 const mode = (conc: number): string => (conc === 1 ? 'sequential' : `concurrency ${conc}`);
 
 /** One table row and its note, from a side-by-side comparison. */
-function row(p: Pair, conc: number, what: string, refName: string, target: number): { line: Line; note: string } {
+function row(p: Pair, conc: number, what: string, refName: string, target: number | undefined): { line: Line; note: string } {
   const ratio = rate(p.ours) / rate(p.bare);
-  const line: Line = { what: `${what}, ${mode(conc)} (calls/s)`, ours: int(rate(p.ours)), ref: `${int(rate(p.bare))} ${refName}`, ratio, target: `>= ${target}`, pass: ratio >= target };
+  const goal = target === undefined ? { target: '' } : { target: `>= ${target}`, pass: ratio >= target };
+  const line: Line = { what: `${what}, ${mode(conc)} (calls/s)`, ours: int(rate(p.ours)), ref: `${int(rate(p.bare))} ${refName}`, ratio, ...goal };
   const note =
     `${what}, ${mode(conc)}: ${ROUNDS} rounds x ${int(p.calls)} calls; calls/s ours ${p.ours.map((x) => int(x.rate)).join(' / ')}, ` +
     `${refName} ${p.bare.map((x) => int(x.rate)).join(' / ')}; CPU per call in the calling process ours ${cpu(p.ours).toFixed(0)} µs, ${refName} ${cpu(p.bare).toFixed(0)} µs ` +
@@ -115,7 +116,8 @@ async function againstNodeHttp(sim: SimHandle, client: Client, out: SectionResul
   };
   out.notes.push(`1. startTask: headers sent by both: ${Object.keys(headers).sort().join(', ')}`);
   for (const conc of [1, 16]) {
-    const { line, note } = row(await compare(sim, ours, bare, conc), conc, '1. client startTask', 'bare node:http', 0.85);
+    // Information, no target: mostly what axios costs over node:http (issue 19 set the client's target against bare axios).
+    const { line, note } = row(await compare(sim, ours, bare, conc), conc, '1. client startTask', 'bare node:http', undefined);
     out.lines.push(line);
     out.notes.push(note);
   }

@@ -7,6 +7,9 @@ import axios, { AxiosInstance } from 'axios';
 /** The package under test: this checkout, or another build of it (BENCH_PACKAGE_DIR) for A/B runs. */
 export const ROOT = process.env.BENCH_PACKAGE_DIR ? path.resolve(process.env.BENCH_PACKAGE_DIR) : path.join(__dirname, '..', '..');
 
+/** Seconds the idle section measures unless `npm run bench -- --idle-seconds N` says otherwise. */
+export const IDLE_SECONDS = 90;
+
 /** One row of the printed table. */
 export interface Line {
   what: string;
@@ -132,6 +135,8 @@ export interface SimStats {
   open: number;
   /** headers of the last request (token removed) */
   lastHeaders: Record<string, string>;
+  /** event streams (/:/eventsource/notifications) open now */
+  streams: number;
 }
 
 export interface SimSetup {
@@ -140,6 +145,8 @@ export interface SimSetup {
   runMs: number;
   /** views in the simulator's household history, spread over a year (default: the simulator's own) */
   historyViews?: number;
+  /** gap between `event: ping` keep-alives on each stream (the simulator's default when absent) */
+  pingIntervalMs?: number;
 }
 
 export interface SimHandle {
@@ -148,6 +155,13 @@ export interface SimHandle {
   stats(): Promise<SimStats>;
   /** zeroes the counters, clears the request log, stops running tasks */
   reset(): Promise<void>;
+  /**
+   * A player starts (one playback session); resolves with the ms, on the simulator's clock, until
+   * the next `DELETE /butler` arrives there. Fails after `limitMs`.
+   */
+  playUntilStopAll(limitMs: number): Promise<number>;
+  /** Every playback session stops. */
+  stopPlayback(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -156,11 +170,11 @@ export function startSimProcess(setup: SimSetup): Promise<SimHandle> {
   const child: ChildProcess = fork(script('sim-proc'), [JSON.stringify(setup)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let seq = 0;
   const waiting = new Map<number, (data: unknown) => void>();
-  const ask = (type: string): Promise<unknown> =>
+  const ask = (type: string, data?: unknown): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const id = ++seq;
       waiting.set(id, resolve);
-      child.send({ id, type } satisfies Envelope, (err) => {
+      child.send({ id, type, data } satisfies Envelope, (err) => {
         if (err) {
           waiting.delete(id);
           reject(err);
@@ -180,6 +194,14 @@ export function startSimProcess(setup: SimSetup): Promise<SimHandle> {
           stats: async () => (await ask('stats')) as SimStats,
           reset: async () => {
             await ask('reset');
+          },
+          playUntilStopAll: async (limitMs) => {
+            const ms = (await ask('play', limitMs)) as number | null;
+            if (ms === null) throw new Error(`no DELETE /butler reached the simulator within ${limitMs} ms of a play`);
+            return ms;
+          },
+          stopPlayback: async () => {
+            await ask('stop-playback');
           },
           close: () =>
             new Promise<void>((done) => {

@@ -4,6 +4,7 @@
 import dc from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { DEFAULT_TASKS, SimTask, startSimulator } from '../sim/simulator';
 import type { SimSetup, SimStats } from './common';
 
@@ -14,7 +15,9 @@ async function main(): Promise<void> {
     tasks.push({ name: `Bench${i}`, title: `Bench ${i}`, description: 'benchmark task', interval: 1, enabled: false, scheduleRandomized: false });
   }
   const history = setup.historyViews === undefined ? undefined : { views: setup.historyViews, days: 365 };
-  const sim = await startSimulator({ host: '127.0.0.1', runMs: setup.runMs, tasks, history });
+  const sim = await startSimulator({ host: '127.0.0.1', runMs: setup.runMs, tasks, history, pingIntervalMs: setup.pingIntervalMs });
+  /** A play waiting for its DELETE /butler: when it started, and whom to answer. */
+  let play: { at: number; answer: (ms: number | null) => void } | undefined;
 
   let requests = 0;
   let accepted = 0;
@@ -28,6 +31,8 @@ async function main(): Promise<void> {
   });
   dc.subscribe('http.server.request.start', (m) => {
     requests++;
+    const { method, url } = (m as { request: IncomingMessage }).request;
+    if (play && method === 'DELETE' && url?.split('?')[0] === '/butler') play.answer(performance.now() - play.at);
     if (requests % 256 === 1) {
       const req = (m as { request: IncomingMessage }).request;
       lastHeaders = {};
@@ -37,9 +42,23 @@ async function main(): Promise<void> {
   });
 
   process.on('message', (m: unknown) => {
-    const { id, type } = m as { id: number; type: string };
-    if (type === 'stats') {
-      const data: SimStats = { requests, accepted, open: open.size, lastHeaders };
+    const { id, type, data: limitMs } = m as { id: number; type: string; data?: number };
+    if (type === 'play') {
+      const timer = setTimeout(() => play?.answer(null), limitMs ?? 10000);
+      play = {
+        at: performance.now(),
+        answer: (ms) => {
+          clearTimeout(timer);
+          play = undefined;
+          process.send?.({ id, type, data: ms });
+        },
+      };
+      sim.play({ user: 'bench', title: 'Bench film' });
+    } else if (type === 'stop-playback') {
+      for (const key of sim.playbackKeys()) sim.stopPlayback(key);
+      process.send?.({ id, type });
+    } else if (type === 'stats') {
+      const data: SimStats = { requests, accepted, open: open.size, lastHeaders, streams: sim.openStreams };
       process.send?.({ id, type, data });
     } else if (type === 'reset') {
       sim.reset();
