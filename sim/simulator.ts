@@ -514,9 +514,14 @@ export class ButlerSimulator {
       return fail(405, 'GET, HEAD, PUT');
     }
 
+    return this.butler(method, path, req.headers.accept, shared);
+  }
+
+  /** GET, POST and DELETE of /butler and /butler/{name}. */
+  private butler(method: string, path: string, accept: string | undefined, shared: boolean): Reply {
     if (path === '/butler') {
       if (shared) return fail(403);
-      if (method === 'GET' || method === 'HEAD') return this.list(req.headers.accept);
+      if (method === 'GET' || method === 'HEAD') return this.list(accept);
       if (method === 'POST') {
         for (const t of this.tasks()) if (t.enabled && !this.runs.has(t.name)) this.startTask(t.name);
         return { status: 200 };
