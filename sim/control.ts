@@ -2,6 +2,7 @@
 // Parameters come from the query string and/or the body (JSON object or form encoded).
 import type http from 'node:http';
 import type { PlayOptions } from './playback';
+import { parseFault, type Fault, type FaultRoute } from './faults';
 
 export const CONTROL_PREFIX = '/__sim/';
 
@@ -17,6 +18,7 @@ export interface ControlApi {
   restart(): void;
   silence(on?: boolean): void;
   playbackKeys(): string[];
+  setFault(route: FaultRoute, fault: Fault | undefined): void;
 }
 
 export interface ControlReply {
@@ -35,6 +37,7 @@ export const CONTROL_USAGE = [
   'POST /__sim/phantom  ?ms=5000          -> {"sessionKey":"K"}',
   'POST /__sim/silence  [?on=0|1]',
   'POST /__sim/restart',
+  'POST /__sim/fault    ?route=stream|sessions|butler|all&kind=none|slow|fail|unauthorized|reset|halfOpen|html|htmlStalled[&delayMs=N]',
 ];
 
 /** Reads up to 64 KiB of body and merges it over the query parameters. */
@@ -110,6 +113,12 @@ export function control(api: ControlApi, method: string, name: string, p: Record
     case 'restart':
       api.restart();
       return { status: 200, data: {} };
+    case 'fault': {
+      const parsed = parseFault(p);
+      if (typeof parsed === 'string') return { status: 400, data: { error: parsed } };
+      api.setFault(parsed.route, parsed.fault);
+      return { status: 200, data: { route: parsed.route, kind: parsed.fault?.kind ?? 'none' } };
+    }
     default:
       return { status: 404, data: { error: `unknown control ${name}` } };
   }

@@ -6,11 +6,13 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { Playback, type PlayOptions, type PlaySessionStateNotification } from './playback';
 import { StreamHub } from './stream';
 import { CONTROL_PREFIX, control, readParams } from './control';
+import { SimFaults, type Fault, type FaultRoute } from './faults';
 
 export type { PlayOptions, PlaySessionStateNotification, PlayState, SessionItem } from './playback';
 export { ANONYMOUS_KEY_BASE } from './playback';
 export { parseFilters } from './stream';
 export { CONTROL_PREFIX, CONTROL_USAGE } from './control';
+export type { Fault, FaultKind, FaultRoute, RequestOutcome } from './faults';
 
 export interface SimTask {
   name: string;
@@ -153,6 +155,8 @@ export class ButlerSimulator {
     () => this.playback.tick(),
   );
   private readonly playback = new Playback((n: PlaySessionStateNotification) => this.hub.send('playing', { PlaySessionStateNotification: n }));
+  /** Fault injection per route (sim/faults.ts). */
+  readonly faults = new SimFaults();
 
   constructor(opts: SimOptions = {}) {
     this.options = {
@@ -197,6 +201,7 @@ export class ButlerSimulator {
   }
 
   close(): Promise<void> {
+    this.faults.close();
     this.dropStreams();
     this.stopAll();
     for (const t of this.waits) clearTimeout(t);
@@ -304,6 +309,11 @@ export class ButlerSimulator {
     return key;
   }
 
+  /** Test control: a fault for one route (see sim/faults.ts); undefined switches it off. */
+  setFault(route: FaultRoute, fault: Fault | undefined): void {
+    this.faults.set(route, fault);
+  }
+
   /** PMS restart: streams cut, sessions and running tasks gone silently, sessionKeys start from 1. */
   restart(): void {
     this.hub.drop();
@@ -386,6 +396,12 @@ export class ButlerSimulator {
       return;
     }
     this.requests.push({ method: req.method ?? '', url: raw, headers: { ...req.headers } });
+    if (this.faults.intercept(req, res, path, () => this.serve(req, res, path, q))) return;
+    this.serve(req, res, path, q);
+  }
+
+  private serve(req: http.IncomingMessage, res: http.ServerResponse, path: string, q: number): void {
+    const raw = req.url ?? '';
     if (path === '/:/eventsource/notifications' && req.method === 'GET') {
       if (this.options.streamReply === 'html') {
         this.write(res, { status: 200, body: LOGIN_PAGE, type: 'text/html; charset=utf-8' });
