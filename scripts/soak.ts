@@ -2,6 +2,7 @@
 // simulator in a real Node-RED with the playback examples deployed; exits 1 on any violation.
 import { runSoak } from '../test/soak/run';
 import { soakTable } from '../test/soak/report';
+import { EPISODE_NAMES } from '../test/soak/script';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -16,8 +17,12 @@ async function main(): Promise<void> {
   const days = Math.max(1, option(args, 'days', 7));
   const seed = option(args, 'seed', Date.now() % 100000);
   const slots = Math.max(3, option(args, 'slots', 6));
-  console.log(`soak: ${days} day(s), seed ${seed}, ${slots} episodes a day`);
-  const result = await runSoak({ days, seed, slots, print: (line) => console.log(line) });
+  const i = args.indexOf('--only');
+  const only = i < 0 ? undefined : (args[i + 1] ?? '').split(',').filter((e) => e !== '');
+  const unknown = only?.filter((e) => !EPISODE_NAMES.includes(e)) ?? [];
+  if (unknown.length > 0 || only?.length === 0) throw new Error(`--only takes episodes from: ${EPISODE_NAMES.join(', ')}`);
+  console.log(`soak: ${days} day(s), seed ${seed}, ${slots} episodes a day${only ? ` (only ${only.join(', ')})` : ''}`);
+  const result = await runSoak({ days, seed, slots, only, verbose: args.includes('--verbose'), print: (line) => console.log(line) });
   for (const line of soakTable(result, seed)) console.log(line);
   process.exitCode = result.violations > 0 ? 1 : 0;
 }

@@ -18,6 +18,10 @@ export interface SoakOptions {
   slots: number;
   print(line: string): void;
   timing?: SoakTiming;
+  /** Only these episodes (names from script.ts), to look into one kind; default: the full mix. */
+  only?: readonly string[];
+  /** Print every event as it happens. */
+  verbose?: boolean;
 }
 
 export interface DayFigures {
@@ -84,10 +88,11 @@ class Soak {
       clock: (at) => this.clock(at),
       openStreams: () => this.sim.openStreams,
       print: o.print,
+      verbose: o.verbose,
     });
   }
 
-  /** Day and simulated hour of a moment: a day's slots span 24 simulated hours. */
+  /** Day and simulated hour of a moment: a day's slots span 24 simulated hours (the redeploy comes first). */
   clock(at: number): string {
     const frac = Math.max(0, Math.min(0.9999, (at - this.dayStart) / this.dayMs));
     const minutes = Math.floor(frac * 1440);
@@ -173,7 +178,7 @@ class Soak {
     this.count(what === 'night' ? 'night check' : what === 'flap' ? 'flapping sensor (500 starts)' : 'stop one task', `press ${what}`);
     if (what === 'flap') {
       this.flapPressed = Date.now();
-      this.checker.faultStarts('flap', false);
+      this.checker.faultStarts('flap', false, undefined, true);
     }
     try {
       await this.red?.inject(id);
@@ -227,8 +232,8 @@ class Soak {
     this.dayStart = Date.now();
     await this.deploy();
     this.count('redeploy', 'redeploy (full)');
-    const plan = planDay(rng, day, this.o.slots, this.slotMs);
-    this.dayStart = Date.now();
+    const plan = planDay(rng, day, this.o.slots, this.slotMs, this.o.only);
+    const planStart = Date.now();
     const world = this.world();
     const ticker = setInterval(() => {
       this.flapDone();
@@ -236,11 +241,11 @@ class Soak {
     }, 100);
     try {
       for (const step of plan.steps) {
-        const wait = this.dayStart + step.at - Date.now();
+        const wait = planStart + step.at - Date.now();
         if (wait > 0) await sleep(wait);
         step.run(world);
       }
-      const rest = this.dayStart + this.dayMs - Date.now();
+      const rest = planStart + this.dayMs - Date.now();
       if (rest > 0) await sleep(rest);
     } finally {
       clearInterval(ticker);

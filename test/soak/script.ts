@@ -177,11 +177,18 @@ export interface DayPlan {
   steps: Step[];
 }
 
-/** One day: `slots` episodes of `slotMs` each, the defect episodes always among them. */
-export function planDay(rng: Prng, day: number, slots: number, slotMs: number): DayPlan {
+export const EPISODE_NAMES: readonly string[] = Object.keys(EPISODES);
+
+/**
+ * One day: `slots` episodes of `slotMs` each, the defect episodes always among them; `only`
+ * (to look into one kind of episode) takes the episodes from that list instead.
+ */
+export function planDay(rng: Prng, day: number, slots: number, slotMs: number, only?: readonly string[]): DayPlan {
   const extra: string[] = [];
-  for (let i = 0; extra.length < Math.max(0, slots - DEFECT_EPISODES.length); i++) extra.push(OTHER_EPISODES[(day * 3 + i) % OTHER_EPISODES.length]);
-  const episodes = rng.shuffle([...DEFECT_EPISODES, ...extra]).slice(0, slots);
+  const base = only && only.length > 0 ? [] : DEFECT_EPISODES;
+  const others = only && only.length > 0 ? only : OTHER_EPISODES;
+  for (let i = 0; extra.length < Math.max(0, slots - base.length); i++) extra.push(others[(day * 3 + i) % others.length]);
+  const episodes = rng.shuffle([...base, ...extra]).slice(0, slots);
   const steps: Step[] = [];
   episodes.forEach((name, i) => {
     for (const s of EPISODES[name](rng)) steps.push({ at: i * slotMs + s.at, run: s.run });
