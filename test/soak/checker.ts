@@ -58,6 +58,8 @@ export interface CheckerOptions {
 }
 
 const PRINTED_MAX = 25;
+/** The loop running no tick this long is a stall of the machine, not of the code under test. */
+export const STALL_MS = 400;
 
 /** A msg into a request node: the msgs of one function call share their _msgid, the sensor numbers them. */
 function msgKey(nodeId: string, msg: Record<string, unknown>): string {
@@ -88,6 +90,11 @@ export class Checker implements RuntimeObserver {
   private lastActivityReport: { code: string; at: number } | undefined;
   private deployed = false;
   private twoStreamsSince: number | undefined;
+  private noStreamSince: number | undefined;
+  /** The latest loop stall (see stall()) and when the loop last ran a tick. */
+  private lastStallEnd = 0;
+  private lastLoopTick = Date.now();
+  maxStallMs = 0;
 
   constructor(private readonly o: CheckerOptions) {}
 
@@ -137,6 +144,25 @@ export class Checker implements RuntimeObserver {
     const t = this.o.timing;
     this.extendSilent(now + t.silenceMs + t.maxBackoffMs + t.timeoutMs + t.lingerMs);
     if (w.code) this.causes.push({ code: w.code, since: this.lastServedStream, due: now + this.o.bound, what: `${name} (${now - w.start} ms)` });
+  }
+
+  /**
+   * The event loop ran no tick for `ms` (the machine was busy; simulator and Node-RED share this
+   * loop): timers that fired late, a stream silent for that long, count from its end like a fault.
+   */
+  stall(ms: number): void {
+    const now = Date.now();
+    this.maxStallMs = Math.max(this.maxStallMs, ms);
+    this.lastStallEnd = now;
+    this.lastFaultEnd = Math.max(this.lastFaultEnd, now);
+    this.lastServerFaultEnd = Math.max(this.lastServerFaultEnd, now);
+    this.lastStreamFaultEnd = Math.max(this.lastStreamFaultEnd, now);
+    this.event(`the machine stalled this process for ${ms} ms`);
+  }
+
+  /** The loop ran (every 50 ms); a report seen while it had not run for a while came out of a stall. */
+  loopTick(): void {
+    this.lastLoopTick = Date.now();
   }
 
   /** Flows stopped for a redeploy: nothing is judged until they run again. */
@@ -331,20 +357,25 @@ export class Checker implements RuntimeObserver {
     if (n > 1) this.twoStreamsSince ??= now;
     else this.twoStreamsSince = undefined;
     this.spell('c-two', this.twoStreamsSince !== undefined && now - this.twoStreamsSince > 1000, 'c', () => `${n} event streams open at once for one server node`);
+    if (n === 0) this.noStreamSince ??= now;
+    else this.noStreamSince = undefined;
     if (!this.deployed || this.activeFault(true)) return;
-    const down = n === 0 && now - this.lastStreamFaultEnd > this.o.bound;
-    this.spell('c-none', down, 'c', () => `no event stream ${now - this.lastStreamFaultEnd} ms after the last stream fault ended (bound ${this.o.bound} ms), though nodes watch it`);
+    // A reconnect in between is no outage: none open for longer than the bound, counted from the fault's end.
+    const since = Math.max(this.noStreamSince ?? now, this.lastStreamFaultEnd);
+    this.spell('c-none', now - since > this.o.bound, 'c', () => `no event stream for ${now - since} ms since the last stream fault ended (bound ${this.o.bound} ms), though nodes watch it`);
   }
 
   /** (e) one report per outage and cause; nothing while healthy. */
   private streamReport(msg: Record<string, unknown>, fromStream = true): void {
     if (msg.topic !== 'error') return;
-    const code = String((msg.error as { code?: string } | undefined)?.code);
+    const error = msg.error as { code?: string; message?: string; detail?: string } | undefined;
+    const code = String(error?.code);
     const now = Date.now();
-    this.event(`${fromStream ? 'activity' : 'playback'} node reports ${code}`);
+    this.event(`${fromStream ? 'activity' : 'playback'} node reports ${code}: ${String(error?.detail ?? error?.message ?? '').slice(0, 120)}`);
     this.checks++;
     // The stream has nothing to do with our own load; a read of the playback node may be slowed by it.
-    const healthy = fromStream ? !this.activeFault('server') && now - this.lastServerFaultEnd > this.o.bound : !this.activeFault() && now - this.lastFaultEnd > this.o.bound;
+    const stalled = now - this.lastLoopTick > STALL_MS || now - this.lastStallEnd <= this.o.bound;
+    const healthy = !stalled && (fromStream ? !this.activeFault('server') && now - this.lastServerFaultEnd > this.o.bound : !this.activeFault() && now - this.lastFaultEnd > this.o.bound);
     if (healthy) this.fail('e', `${code} reported while the server was healthy`);
     if (!fromStream) return;
     const last = this.lastActivityReport;

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ButlerSimulator, type Fault, type FaultRoute } from '../../sim/simulator';
-import { Checker } from './checker';
+import { Checker, STALL_MS } from './checker';
 import { IDS, soakFlows } from './flows';
 import { Prng } from './prng';
 import { startSoakRed, type SoakRed } from './red';
@@ -29,6 +29,8 @@ export interface DayFigures {
   episodes: string[];
   heapMB: number;
   handles: Record<string, number>;
+  /** The longest time the event loop ran no tick, ms (the busy machine's noise). */
+  maxStallMs: number;
   violations: number;
   checks: number;
 }
@@ -235,10 +237,18 @@ class Soak {
     const plan = planDay(rng, day, this.o.slots, this.slotMs, this.o.only);
     const planStart = Date.now();
     const world = this.world();
+    let ticks = 0;
+    let last = Date.now();
     const ticker = setInterval(() => {
-      this.flapDone();
-      this.checker.tick();
-    }, 100);
+      const now = Date.now();
+      if (now - last > STALL_MS + 50) this.checker.stall(now - last - 50);
+      last = now;
+      this.checker.loopTick();
+      if (++ticks % 2 === 0) {
+        this.flapDone();
+        this.checker.tick();
+      }
+    }, 50);
     try {
       for (const step of plan.steps) {
         const wait = planStart + step.at - Date.now();
@@ -268,7 +278,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       const episodes = await soak.runDay(day, rng);
       const handles = await soak.undeploy(baseline);
       const heapMB = soak.heapMB();
-      days.push({ day, episodes, heapMB, handles, violations: soak.checker.violations.length - before.v, checks: soak.checker.checks - before.c });
+      const maxStallMs = soak.checker.maxStallMs;
+      soak.checker.maxStallMs = 0;
+      days.push({ day, episodes, heapMB, handles, maxStallMs, violations: soak.checker.violations.length - before.v, checks: soak.checker.checks - before.c });
     }
   } finally {
     await soak.stop();
