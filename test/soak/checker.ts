@@ -95,6 +95,7 @@ export class Checker implements RuntimeObserver {
   private lastStallEnd = 0;
   private lastLoopTick = Date.now();
   maxStallMs = 0;
+  stalls = 0;
 
   constructor(private readonly o: CheckerOptions) {}
 
@@ -153,6 +154,7 @@ export class Checker implements RuntimeObserver {
   stall(ms: number): void {
     const now = Date.now();
     this.maxStallMs = Math.max(this.maxStallMs, ms);
+    this.stalls++;
     this.lastStallEnd = now;
     this.lastFaultEnd = Math.max(this.lastFaultEnd, now);
     this.lastServerFaultEnd = Math.max(this.lastServerFaultEnd, now);

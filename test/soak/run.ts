@@ -31,6 +31,7 @@ export interface DayFigures {
   handles: Record<string, number>;
   /** The longest time the event loop ran no tick, ms (the busy machine's noise). */
   maxStallMs: number;
+  stalls: number;
   violations: number;
   checks: number;
 }
@@ -278,9 +279,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       const episodes = await soak.runDay(day, rng);
       const handles = await soak.undeploy(baseline);
       const heapMB = soak.heapMB();
-      const maxStallMs = soak.checker.maxStallMs;
-      soak.checker.maxStallMs = 0;
-      days.push({ day, episodes, heapMB, handles, maxStallMs, violations: soak.checker.violations.length - before.v, checks: soak.checker.checks - before.c });
+      const { maxStallMs, stalls } = soak.checker;
+      soak.checker.maxStallMs = soak.checker.stalls = 0;
+      days.push({ day, episodes, heapMB, handles, maxStallMs, stalls, violations: soak.checker.violations.length - before.v, checks: soak.checker.checks - before.c });
     }
   } finally {
     await soak.stop();
