@@ -2,6 +2,7 @@
 // Parameters come from the query string and/or the body (JSON object or form encoded).
 import type http from 'node:http';
 import type { PlayOptions } from './playback';
+import { parseFault, type Fault, type FaultRoute } from './faults';
 
 export const CONTROL_PREFIX = '/__sim/';
 
@@ -18,6 +19,7 @@ export interface ControlApi {
   silence(on?: boolean): void;
   playbackKeys(): string[];
   addMedia(o?: { title?: string }): Array<{ uuid: string }>;
+  setFault(route: FaultRoute, fault: Fault | undefined): void;
 }
 
 export interface ControlReply {
@@ -37,6 +39,7 @@ export const CONTROL_USAGE = [
   'POST /__sim/silence  [?on=0|1]',
   'POST /__sim/restart',
   'POST /__sim/media    {title?}  (analysis of added media) -> {"uuids":[...]}',
+  'POST /__sim/fault    ?route=stream|sessions|butler|all&kind=none|slow|fail|unauthorized|reset|halfOpen|html|htmlStalled[&delayMs=N]',
 ];
 
 /** Reads up to 64 KiB of body and merges it over the query parameters. */
@@ -114,6 +117,12 @@ export function control(api: ControlApi, method: string, name: string, p: Record
       return { status: 200, data: {} };
     case 'media':
       return { status: 200, data: { uuids: api.addMedia({ title: p.title }).map((a) => a.uuid) } };
+    case 'fault': {
+      const parsed = parseFault(p);
+      if (typeof parsed === 'string') return { status: 400, data: { error: parsed } };
+      api.setFault(parsed.route, parsed.fault);
+      return { status: 200, data: { route: parsed.route, kind: parsed.fault?.kind ?? 'none' } };
+    }
     default:
       return { status: 404, data: { error: `unknown control ${name}` } };
   }

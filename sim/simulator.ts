@@ -8,6 +8,7 @@ import { StreamHub } from './stream';
 import { CONTROL_PREFIX, control, readParams } from './control';
 import { historyReply, SimHistory, type HistoryOptions } from './history';
 import { mediaWork, SimActivities, type WorkSpec } from './activities';
+import { SimFaults, type Fault, type FaultRoute } from './faults';
 
 export type { PlayOptions, PlaySessionStateNotification, PlayState, SessionItem } from './playback';
 export { ANONYMOUS_KEY_BASE } from './playback';
@@ -15,6 +16,7 @@ export { parseFilters } from './stream';
 export { CONTROL_PREFIX, CONTROL_USAGE } from './control';
 export { HOUSEHOLD_QUIET, SimHistory, type HistoryOptions } from './history';
 export type { WorkSpec } from './activities';
+export type { Fault, FaultKind, FaultRoute, RequestOutcome } from './faults';
 
 export interface SimTask {
   name: string;
@@ -177,6 +179,8 @@ export class ButlerSimulator {
   private readonly playback = new Playback((n: PlaySessionStateNotification) => this.hub.send('playing', { PlaySessionStateNotification: n }));
   /** The viewing history; made on first read. */
   readonly history: SimHistory;
+  /** Fault injection per route (sim/faults.ts). */
+  readonly faults = new SimFaults();
 
   constructor(opts: SimOptions = {}) {
     this.options = {
@@ -227,6 +231,7 @@ export class ButlerSimulator {
   }
 
   close(): Promise<void> {
+    this.faults.close();
     this.dropStreams();
     this.stopAll();
     this.work.clear();
@@ -335,6 +340,11 @@ export class ButlerSimulator {
     return key;
   }
 
+  /** Test control: a fault for one route (see sim/faults.ts); undefined switches it off. */
+  setFault(route: FaultRoute, fault: Fault | undefined): void {
+    this.faults.set(route, fault);
+  }
+
   /** PMS restart: streams cut, sessions, running tasks and activities gone silently, sessionKeys start from 1. */
   restart(): void {
     this.hub.drop();
@@ -429,6 +439,12 @@ export class ButlerSimulator {
       return;
     }
     this.requests.push({ method: req.method ?? '', url: raw, headers: { ...req.headers } });
+    if (this.faults.intercept(req, res, path, () => this.serve(req, res, path, q))) return;
+    this.serve(req, res, path, q);
+  }
+
+  private serve(req: http.IncomingMessage, res: http.ServerResponse, path: string, q: number): void {
+    const raw = req.url ?? '';
     if (path === '/:/eventsource/notifications' && req.method === 'GET') {
       if (this.options.streamReply === 'html') {
         this.write(res, { status: 200, body: LOGIN_PAGE, type: 'text/html; charset=utf-8' });
