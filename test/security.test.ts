@@ -366,7 +366,7 @@ describe('security', function () {
       }
       const kinds = ['act', 'play', 'set'];
       flow.push(...kinds.map((k) => ({ id: `ok-${k}`, z: 'f1', type: 'helper' })), { id: 'err', z: 'f1', type: 'helper' });
-      const plexButler = { plexTvUrl: plexTv.url, authUrl: plexTv.authUrl, gdmAddress: '127.0.0.1', gdmPort: gdm.port, streamMinBackoffMs: 50, streamMaxBackoffMs: 200 };
+      const plexButler = { plexTvUrl: plexTv.url, authUrl: plexTv.authUrl, gdmAddress: '127.0.0.1', gdmPort: gdm.port, streamMinBackoffMs: 50, streamMaxBackoffMs: 200, playbackReadGapMs: 100 };
       helper.settings({ plexButler } as Parameters<typeof helper.settings>[0]);
       try {
         await helper.load([...ALL_NODES, activityNode, playbackNode, settingsNode], flow, creds);
@@ -384,7 +384,7 @@ describe('security', function () {
         const settingsMsgs = [{}, { payload: { endHour: 6 } }, { payload: { tasks: { constructor: true } } }, { payload: { startHour: 99 } }];
         for (const name of Object.keys(configs)) for (const m of settingsMsgs) (helper.getNode(`set-${name}`) as Node).receive(m as Msg);
         const inPlay = (): string | undefined => (act.msgs.length > 0 && play.msgs.length >= 2 && set.msgs.length >= 2 ? undefined : `answered: ${act.msgs.length} activity, ${play.msgs.length} playback, ${set.msgs.length} settings`);
-        assert.equal(await eventually(inPlay, 5000), undefined);
+        assert.equal(await eventually(inPlay, 10000), undefined);
         await sleep(800); // reconnects and reports of the failing servers
 
         // Sign in with Plex and Find servers: every reply but the one final list the dialog asked for.
