@@ -89,7 +89,7 @@ async function sentHeaders(sim: SimHandle, skip: string[]): Promise<Record<strin
   return headers;
 }
 
-type Client = InstanceType<typeof import('../lib/client').ButlerClient>;
+type Client = InstanceType<typeof import('../lib/butler/client').ButlerClient>;
 
 /** ButlerClient.startTask against a bare node:http POST with the same headers. */
 async function againstNodeHttp(sim: SimHandle, client: Client, out: SectionResult): Promise<void> {
@@ -153,7 +153,7 @@ async function againstAxios(sim: SimHandle, client: Client, out: SectionResult):
 }
 
 section(async (): Promise<SectionResult> => {
-  const { ButlerClient } = (await import(path.join(ROOT, 'dist', 'lib', 'client.js'))) as typeof import('../lib/client');
+  const { ButlerClient } = (await import(path.join(ROOT, 'dist', 'lib', 'butler', 'client.js'))) as typeof import('../lib/butler/client');
   const sim = await startSimProcess({ benchTasks: 16, runMs: 1000 });
   // The client as a plex-butler-server node makes it: default pool and in-flight bound (4).
   const client = new ButlerClient({ url: sim.url, token: sim.token, clientId: 'bench' });

@@ -110,7 +110,7 @@ export function section<T = SectionResult>(main: () => Promise<T>): void {
 }
 
 /**
- * A bare axios instance with the options lib/http.ts gives its own: a keep-alive agent with the
+ * A bare axios instance with the options lib/butler/transport.ts gives its own: a keep-alive agent with the
  * same pool (4 sockets, 60 s keep-alive, lifo), `headers`, responseType text with the body as it
  * came, every status accepted, a 1 MiB body limit, no proxy, no redirects. The floor of the HTTP
  * library the package is built on.

@@ -3,8 +3,8 @@
 // metadata batches, the preferences), and the heap it needed at its peak and kept afterwards (run
 // with --expose-gc). The client is built as a plex-butler-server node builds it.
 import { performance } from 'node:perf_hooks';
-import { ButlerClient } from '../lib/client';
-import { quietHours, QuietHoursResult } from '../lib/quiet-hours';
+import { ButlerClient } from '../lib/butler/client';
+import { quietHours, QuietHoursResult } from '../lib/history/quiet-hours';
 import { int, Line, mb, median, section, SectionResult, startSimProcess } from './common';
 
 const VIEWS = 20000;

@@ -14,7 +14,7 @@ const EXAMPLE = 'Pause maintenance during playback.json';
 /** The example waits 300 s of nobody watching before "idle"; here 0.1 s, so 50 plays fit in two minutes. */
 const GRACE_S = 0.1;
 /**
- * The playback watch reads the sessions at most once a second (lib/playback.ts, minReadGapMs).
+ * The playback watch reads the sessions at most once a second (lib/events/playback.ts, minReadGapMs).
  * A play sooner than that after the last read would be measured with that wait in it, which a
  * user meets only when pressing play within a second of the last stop.
  */

@@ -2,7 +2,7 @@
 // playbackReadGapMs}`), shared by the playback node and Only when idle; tests and the soak
 // harness shorten them.
 import type { NodeAPI } from 'node-red';
-import { PLAYBACK_DEFAULTS } from '../lib/playback';
+import { PLAYBACK_DEFAULTS } from '../lib/events/playback';
 import { plexButlerSection } from './shared';
 
 export interface PlaybackTiming {

@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeMessage } from 'node-red';
-import { ActivityEvent, isMaintenance } from '../lib/activity';
+import { ActivityEvent, isMaintenance } from '../lib/events/activity';
 import { findServer, FlowNodeDef } from './shared';
-import { NotificationSource } from './notification-hub';
+import { NotificationSource } from '../lib/events/hub';
 import { streamReporter } from './stream-status';
 
 interface ActivityDef extends FlowNodeDef {

@@ -1,9 +1,9 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
-import { checkAction } from '../lib/validate';
+import { checkAction } from '../lib/common/validate';
 import { FlowNodeDef, msgString, setupFlowNode } from './shared';
-import { busySessions, IdleDef } from './idle';
+import { busySessions, IdleDef } from '../lib/events/idle';
 import { playbackTiming } from './playback-timing';
-import { stopMaintenance } from '../lib/maintenance';
+import { stopMaintenance } from '../lib/butler/maintenance';
 
 interface AllNodeDef extends FlowNodeDef, IdleDef {
   action?: string;

@@ -1,8 +1,8 @@
 import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { PlaybackOptions, PlaybackSnapshot, PlaybackWatch } from '../lib/playback';
-import { shareTraces } from '../lib/watching';
+import { PlaybackOptions, PlaybackSnapshot, PlaybackWatch } from '../lib/events/playback';
+import { shareTraces } from '../lib/events/watching';
 import { errorOutputWired, findServer, FlowNodeDef, localError, ServerNode, serverUrl } from './shared';
-import { NotificationSource } from './notification-hub';
+import { NotificationSource } from '../lib/events/hub';
 import { streamReporter } from './stream-status';
 import { playbackTiming } from './playback-timing';
 

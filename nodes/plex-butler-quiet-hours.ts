@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
-import { QuietHoursInput, QuietHoursResult, quietHours } from '../lib/quiet-hours';
-import { wholeNumber } from '../lib/quiet-window';
-import { checkTimeZone } from '../lib/watch-grid';
+import { QuietHoursInput, QuietHoursResult, quietHours } from '../lib/history/quiet-hours';
+import { wholeNumber } from '../lib/history/quiet-window';
+import { checkTimeZone } from '../lib/history/watch-grid';
 import { FlowNodeDef, setupFlowNode } from './shared';
 
 interface QuietHoursDef extends FlowNodeDef {

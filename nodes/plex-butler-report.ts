@@ -1,9 +1,9 @@
 import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { ActivityEvent, ActivityText, isMaintenance } from '../lib/activity';
-import { ButlerError } from '../lib/errors';
-import { RunBook, sinceOf, toReportState } from '../lib/report';
+import { ActivityEvent, ActivityText, isMaintenance } from '../lib/events/activity';
+import { ButlerError } from '../lib/common/errors';
+import { RunBook, sinceOf, toReportState } from '../lib/events/report';
 import { errorOutputWired, findServer, FlowNodeDef, ServerNode } from './shared';
-import { NotificationSource } from './notification-hub';
+import { NotificationSource } from '../lib/events/hub';
 import { streamReporter, StreamReporter } from './stream-status';
 
 interface ReportDef extends FlowNodeDef {

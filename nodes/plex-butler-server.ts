@@ -1,9 +1,9 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { ButlerClient } from '../lib/client';
-import type { StreamTiming } from '../lib/notifications';
-import { NotificationHub, NotificationSource } from './notification-hub';
-import { ButlerError } from '../lib/errors';
-import { cleanToken, TASK_NAME } from '../lib/validate';
+import { ButlerClient } from '../lib/butler/client';
+import type { StreamTiming } from '../lib/events/stream';
+import { NotificationHub, NotificationSource } from '../lib/events/hub';
+import { ButlerError } from '../lib/common/errors';
+import { cleanToken, TASK_NAME } from '../lib/common/validate';
 import { registerServerAdmin, toTimeout } from './server-admin';
 import { registerSignInAdmin } from './signin-admin';
 import { asButlerError, plexButlerSection, ServerNode } from './shared';

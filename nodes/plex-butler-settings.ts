@@ -1,5 +1,5 @@
 import type { NodeAPI, Node } from 'node-red';
-import { ButlerError } from '../lib/errors';
+import { ButlerError } from '../lib/common/errors';
 import { FlowNodeDef, setupFlowNode } from './shared';
 
 /** The dialog's properties: `mode` 'write' writes the configured window and task switches. */

@@ -1,9 +1,9 @@
 // Admin endpoints the server dialog and the task dropdowns call: test a connection, list tasks.
 import type { Request, Response } from 'express';
 import type { NodeAPI, NodeDef } from 'node-red';
-import { ButlerClient } from '../lib/client';
-import { ButlerError } from '../lib/errors';
-import { cleanToken, normaliseUrl } from '../lib/validate';
+import { ButlerClient } from '../lib/butler/client';
+import { ButlerError } from '../lib/common/errors';
+import { cleanToken, normaliseUrl } from '../lib/common/validate';
 import { asButlerError } from './shared';
 
 /** What a deployed plex-butler-server node offers the admin routes (values as Node-RED resolved them). */

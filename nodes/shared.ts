@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { ButlerClient, CallOptions } from '../lib/client';
-import { ButlerError } from '../lib/errors';
+import { ButlerClient, CallOptions } from '../lib/butler/client';
+import { ButlerError } from '../lib/common/errors';
 
 /** The part of a plex-butler-server node that flow nodes use. */
 export interface ServerNode extends Node {

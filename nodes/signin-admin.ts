@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
-import { ButlerError } from '../lib/errors';
-import { DEFAULT_GDM_ADDRESS, DEFAULT_GDM_PORT, discoverServers } from '../lib/gdm';
-import { authPageUrl, DEFAULT_AUTH_URL, DEFAULT_PLEX_TV_URL, PinGoneError, PlexServer, PlexTvClient, probeServer, ProbeResult, RateLimitedError } from '../lib/plextv';
+import { ButlerError } from '../lib/common/errors';
+import { DEFAULT_GDM_ADDRESS, DEFAULT_GDM_PORT, discoverServers } from '../lib/setup/gdm';
+import { authPageUrl, DEFAULT_AUTH_URL, DEFAULT_PLEX_TV_URL, PinGoneError, PlexServer, PlexTvClient, probeServer, ProbeResult, RateLimitedError } from '../lib/setup/plextv';
 import { asButlerError, plexButlerSection } from './shared';
 import { failureBody } from './server-admin';
 

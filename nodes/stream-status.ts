@@ -1,7 +1,7 @@
 // Status and error reports of the nodes that follow the notification stream (activity, playback).
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
-import type { ButlerError } from '../lib/errors';
-import type { StreamState } from '../lib/notifications';
+import type { ButlerError } from '../lib/common/errors';
+import type { StreamState } from '../lib/events/stream';
 import { errorOutputWired, FlowNodeDef, localError, serverUrl } from './shared';
 
 export interface StreamReporter {

@@ -1,9 +1,9 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
-import { ButlerError } from '../lib/errors';
-import { checkTaskName } from '../lib/validate';
-import { TaskAction } from '../lib/client';
+import { ButlerError } from '../lib/common/errors';
+import { checkTaskName } from '../lib/common/validate';
+import { TaskAction } from '../lib/butler/client';
 import { FlowNodeDef, msgString, setupFlowNode, textMemo } from './shared';
-import { busySessions, IdleDef } from './idle';
+import { busySessions, IdleDef } from '../lib/events/idle';
 import { playbackTiming } from './playback-timing';
 
 export interface TaskNodeDef extends FlowNodeDef, IdleDef {

@@ -14,7 +14,7 @@
         'GenerateMediaIndexFiles', 'LoudnessAnalysis', 'MusicAnalysis', 'OptimizeDatabase', 'RefreshEpgGuides',
         'RefreshLibraries', 'RefreshLocalMedia', 'RefreshPeriodicMetadata', 'UpgradeMediaAnalysis'
     ];
-    // The runtime's rule (lib/validate.ts), exported to the editor as a node setting.
+    // The runtime's rule (lib/common/validate.ts), exported to the editor as a node setting.
     var TASK_NAME = new RegExp(RED.settings.plexButlerServerTaskName);
     var URL_RE = /^(https?:\/\/)?(\[[0-9a-f:.]+\]|[^\s/?#@:[\]]+)(:\d{1,5})?(\/[^\s?#]*)?$/i;
 

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import { ButlerSimulator, SimActivity } from '../sim/simulator';
-import type { StopMaintenanceResult } from '../lib/maintenance';
-import { ButlerClient } from '../lib/client';
+import type { StopMaintenanceResult } from '../lib/butler/maintenance';
+import { ButlerClient } from '../lib/butler/client';
 import fs from 'node:fs';
 import path from 'node:path';
 import playbackNode from '../nodes/plex-butler-playback';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
-import { ActivityEvent, isMaintenance } from '../lib/activity';
-import { readNotifications } from '../lib/notifications';
+import { ActivityEvent, isMaintenance } from '../lib/events/activity';
+import { readNotifications } from '../lib/events/stream';
 
 const parseActivityData = (data: string): ActivityEvent[] => readNotifications('activity', data).activity;
 import { ButlerSimulator, DEFAULT_TASKS, BUTLER_ACTIVITY_TYPE } from '../sim/simulator';

@@ -1,6 +1,6 @@
 // A fake clock for PlaybackWatch (its Clock interface): time moves only when a test says so, and
 // every timer it holds can be counted.
-import type { Clock } from '../lib/playback';
+import type { Clock } from '../lib/events/playback';
 
 interface Pending {
   at: number;

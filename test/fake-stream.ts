@@ -1,10 +1,10 @@
 // A fake clock and a fake transport for model-based tests of the notification stream: the test
 // decides when time passes and what the "server" does with each attempt; nothing touches a socket.
 import { PassThrough } from 'node:stream';
-import { ButlerError, ButlerErrorCode } from '../lib/errors';
-import { ServerHttp } from '../lib/http';
-import type { StreamAnswer } from '../lib/http';
-import type { StreamClock, StreamTransport } from '../lib/notifications';
+import { ButlerError, ButlerErrorCode } from '../lib/common/errors';
+import { ServerHttp } from '../lib/butler/transport';
+import type { StreamAnswer } from '../lib/butler/transport';
+import type { StreamClock, StreamTransport } from '../lib/events/stream';
 
 interface FakeTimer {
   at: number;

@@ -3,7 +3,7 @@
 // time would throw inside a callback, and an exception there stops Node-RED.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { discoverServers } from '../lib/gdm';
+import { discoverServers } from '../lib/setup/gdm';
 import { FakeGdm, startFakeGdm } from '../sim/gdm';
 import { sleep } from './helpers';
 

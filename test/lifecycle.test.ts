@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Node, NodeMessage } from 'node-red';
-import type { ButlerClient } from '../lib/client';
+import type { ButlerClient } from '../lib/butler/client';
 import type { ServerNode } from '../nodes/shared';
 import { startSimulator, ButlerSimulator } from '../sim/simulator';
 import { switchServer, SwitchServer } from './fault-servers';

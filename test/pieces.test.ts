@@ -1,12 +1,12 @@
 // The small pieces of lib/ on their own: single flight, the retry decision, the playback watch.
 import assert from 'node:assert/strict';
 import { getEventListeners, setMaxListeners } from 'node:events';
-import { SingleFlight } from '../lib/single-flight';
-import { defaultRetryOptions, retryAfterMs, retryDelay } from '../lib/retry';
-import { ButlerError } from '../lib/errors';
-import { PlaybackSnapshot, PlaybackWatch } from '../lib/playback';
-import type { PlaybackSession } from '../lib/sessions';
-import { ButlerClient } from '../lib/client';
+import { SingleFlight } from '../lib/butler/shared-calls';
+import { defaultRetryOptions, retryAfterMs, retryDelay } from '../lib/butler/retry';
+import { ButlerError } from '../lib/common/errors';
+import { PlaybackSnapshot, PlaybackWatch } from '../lib/events/playback';
+import type { PlaybackSession } from '../lib/events/sessions';
+import { ButlerClient } from '../lib/butler/client';
 import { startSimulator } from '../sim/simulator';
 import { sleep } from './helpers';
 

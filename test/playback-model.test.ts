@@ -4,8 +4,8 @@
 // after close, and the watch's own reads keep to the read gap.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PlaybackWatch } from '../lib/playback';
-import type { PlaybackSession } from '../lib/sessions';
+import { PlaybackWatch } from '../lib/events/playback';
+import type { PlaybackSession } from '../lib/events/sessions';
 import { CountingClock, FakeClock } from './fake-clock';
 
 /** Compressed timings, in the ratios of the defaults (grace 60 s, poll 60 s, linger 300 s, gap 1 s). */

@@ -1,11 +1,11 @@
 // PlaybackWatch with real timers: a failed read never leaves it stuck, and a closed watch sends
 // nothing more to the server (the simulator on 127.0.0.1 counts the requests).
 import assert from 'node:assert/strict';
-import { ButlerClient } from '../lib/client';
-import { ButlerError } from '../lib/errors';
-import { PlaybackWatch, WatchState } from '../lib/playback';
-import type { PlaybackSession } from '../lib/sessions';
-import { judgeSessions, SessionTraces } from '../lib/watching';
+import { ButlerClient } from '../lib/butler/client';
+import { ButlerError } from '../lib/common/errors';
+import { PlaybackWatch, WatchState } from '../lib/events/playback';
+import type { PlaybackSession } from '../lib/events/sessions';
+import { judgeSessions, SessionTraces } from '../lib/events/watching';
 import { ButlerSimulator, startSimulator } from '../sim/simulator';
 import { sleep, until } from './helpers';
 

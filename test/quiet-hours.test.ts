@@ -2,8 +2,8 @@
 // behind UTC, half-hour zones, a week across each daylight-saving change), window shares with
 // wrapping past midnight, the quietest window and its ties, and when a suggestion is written.
 import assert from 'node:assert/strict';
-import { checkTimeZone, WatchGrid } from '../lib/watch-grid';
-import { keepReason, quietestWindow, scoreWindow, windowLength } from '../lib/quiet-window';
+import { checkTimeZone, WatchGrid } from '../lib/history/watch-grid';
+import { keepReason, quietestWindow, scoreWindow, windowLength } from '../lib/history/quiet-window';
 
 const at = (iso: string): number => Date.parse(iso) / 1000;
 const MON = 0;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NodeMessage } from 'node-red';
 import { ButlerSimulator } from '../sim/simulator';
-import type { ActivityRun, MaintenanceReport } from '../lib/report';
+import type { ActivityRun, MaintenanceReport } from '../lib/events/report';
 import reportNode from '../nodes/plex-butler-report';
 import { ALL_NODES, FlowNode, helper, Inbox, sleep, spyStatus, Status, until, useRuntime } from './helpers';
 

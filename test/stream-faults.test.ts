@@ -1,9 +1,9 @@
 // Issue 17, defects 3 and 4: the notification stream is never stuck and says each new cause of an
 // outage, tested with real sockets on 127.0.0.1 and short stream timings.
 import assert from 'node:assert/strict';
-import { ButlerClient } from '../lib/client';
-import type { ButlerError } from '../lib/errors';
-import type { NotificationStream, StreamTiming } from '../lib/notifications';
+import { ButlerClient } from '../lib/butler/client';
+import type { ButlerError } from '../lib/common/errors';
+import type { NotificationStream, StreamTiming } from '../lib/events/stream';
 import { Behaviour, switchServer, SwitchServer } from './fault-servers';
 import type { NodeAPI, NodeMessage } from 'node-red';
 import activityNode from '../nodes/plex-butler-activity';

@@ -3,9 +3,9 @@
 // stalls, time passing and stop(); after every step the invariants are checked.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { ButlerErrorCode } from '../lib/errors';
-import { NotificationKind, NotificationStream, StreamTiming } from '../lib/notifications';
-import { NotificationHub } from '../nodes/notification-hub';
+import type { ButlerErrorCode } from '../lib/common/errors';
+import { NotificationKind, NotificationStream, StreamTiming } from '../lib/events/stream';
+import { NotificationHub } from '../lib/events/hub';
 import { FakeAnswer, FakeClock, FakeTransport, settle } from './fake-stream';
 
 const SILENCE = 1000;

@@ -10,8 +10,8 @@ import net from 'node:net';
 import readline from 'node:readline';
 import type { AddressInfo } from 'node:net';
 import { forward } from './fault-servers';
-import { ButlerClient } from '../lib/client';
-import { ButlerError } from '../lib/errors';
+import { ButlerClient } from '../lib/butler/client';
+import { ButlerError } from '../lib/common/errors';
 
 export interface KeyPair {
   cert: string;

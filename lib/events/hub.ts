@@ -1,7 +1,7 @@
 // One notification stream per server node, shared by every activity and playback node using it.
-import type { ActivityEvent } from '../lib/activity';
-import type { ButlerError } from '../lib/errors';
-import type { NotificationKind, NotificationStream, PlayingNotification, StreamState } from '../lib/notifications';
+import type { ActivityEvent } from './activity';
+import type { ButlerError } from '../common/errors';
+import type { NotificationKind, NotificationStream, PlayingNotification, StreamState } from './stream';
 
 /** What a watcher of the server's notification stream is told. */
 export interface NotificationWatcher {

@@ -6,8 +6,8 @@
 // (retried after minReadGapMs, doubling up to busyPollMs). Only "idle" after a successful read
 // waits for a notification (or reset() after a reconnect).
 import { EventEmitter } from 'node:events';
-import { ButlerError } from './errors';
-import type { PlayingNotification } from './notifications';
+import { ButlerError } from '../common/errors';
+import type { PlayingNotification } from './stream';
 import type { PlaybackSession } from './sessions';
 import { judgeSessions, SessionTraces, WatchCounts } from './watching';
 

@@ -1,9 +1,9 @@
 // The server's viewing history, read page by page and folded into watched minutes per hour of the
 // week as it comes: no page is kept, only the durations of the distinct items seen.
-import { ButlerError } from './errors';
-import { isObject, toText } from './parse';
-import { mediaContainer } from './settings';
-import type { CallOptions } from './client';
+import { ButlerError } from '../common/errors';
+import { isObject, toText } from '../common/json';
+import { mediaContainer } from '../common/json';
+import type { CallOptions } from '../butler/client';
 import { fallbackMinutes, WatchGrid } from './watch-grid';
 
 /** Views asked for per history page. */

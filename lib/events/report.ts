@@ -1,7 +1,7 @@
 // The maintenance report's bookkeeping: activity runs from start to end, how each ended, and the
 // summary of the runs in a time span. No Node-RED here: the report node stores and sends it.
 import type { ActivityEvent, ServerActivity } from './activity';
-import { isObject } from './parse';
+import { isObject } from '../common/json';
 
 export type RunOutcome = 'finished' | 'ended-early' | 'cancelled' | 'lost';
 

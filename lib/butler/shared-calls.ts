@@ -1,5 +1,5 @@
 // Identical calls in flight at the same time share one run of the work.
-import { ButlerError } from './errors';
+import { ButlerError } from '../common/errors';
 
 /** Why a shared run's controller was aborted: every caller left. */
 const ALL_CALLERS_LEFT = 'cancelled';

@@ -2,9 +2,9 @@
 // for a silent (half-open) connection, capped and jittered reconnects, one report per outage.
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import { ButlerError } from './errors';
-import type { ServerHttp, StreamAnswer } from './http';
-import { isObject } from './parse';
+import { ButlerError } from '../common/errors';
+import type { ServerHttp, StreamAnswer } from '../butler/transport';
+import { isObject } from '../common/json';
 import { ActivityEvent, toActivityEvents } from './activity';
 import { PlayerState, toOffset, toPlayerState } from './sessions';
 

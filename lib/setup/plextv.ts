@@ -1,11 +1,11 @@
 // plex.tv for "Sign in with Plex": the PIN flow and the account's servers (no Node-RED here).
 import os from 'node:os';
 import axios, { AxiosInstance } from 'axios';
-import { ButlerClient } from './client';
-import { ButlerError } from './errors';
-import { isObject, toBool, toText } from './parse';
-import { PRODUCT, VERSION } from './net';
-import { transportFailure } from './http';
+import { ButlerClient } from '../butler/client';
+import { ButlerError } from '../common/errors';
+import { isObject, toBool, toText } from '../common/json';
+import { PRODUCT, VERSION } from '../common/product';
+import { transportFailure } from '../butler/transport';
 
 export const DEFAULT_PLEX_TV_URL = 'https://plex.tv';
 export const DEFAULT_AUTH_URL = 'https://app.plex.tv/auth';

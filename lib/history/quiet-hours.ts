@@ -1,7 +1,7 @@
 // The quiet-hours check as a whole: the server's window, its history folded into watched minutes,
 // the quietest window, and the write when asked and worth it.
-import type { ButlerClient, CallOptions } from './client';
-import { readHistory } from './history';
+import type { ButlerClient, CallOptions } from '../butler/client';
+import { readHistory } from './reader';
 import { keepReason, KeepReason, quietestWindow, ScoredWindow, scoreWindow, windowLength } from './quiet-window';
 
 /** What one msg asks for, checked before anything is sent. */

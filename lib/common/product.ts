@@ -6,7 +6,7 @@ export const VERSION = readVersion();
 
 function readVersion(): string {
   try {
-    const file = path.join(__dirname, '..', '..', 'package.json');
+    const file = path.join(__dirname, '..', '..', '..', 'package.json');
     const data: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (typeof data === 'object' && data !== null && 'version' in data && typeof data.version === 'string') return data.version;
   } catch {

@@ -1,8 +1,8 @@
 // Stop all maintenance: the Butler, then the maintenance activities the server runs on its own.
-import { ButlerError } from './errors';
-import { isMaintenance, ServerActivity } from './activity';
+import { ButlerError } from '../common/errors';
+import { isMaintenance, ServerActivity } from '../events/activity';
 import type { ButlerClient, CallOptions } from './client';
-import { ACTIVITY_UUID } from './validate';
+import { ACTIVITY_UUID } from '../common/validate';
 
 /** One activity as the stop result names it. */
 export interface NamedActivity {

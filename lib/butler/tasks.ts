@@ -1,4 +1,6 @@
-import { ButlerError } from './errors';
+// The Butler's task list (GET /butler), in its JSON and XML shapes.
+import { ButlerError } from '../common/errors';
+import { isObject, toBool, type Raw } from '../common/json';
 
 export interface ButlerTask {
   name: string;
@@ -8,24 +10,6 @@ export interface ButlerTask {
   interval: number | null;
   enabled: boolean;
   scheduleRandomized: boolean;
-}
-
-type Raw = Record<string, unknown>;
-
-export function isObject(v: unknown): v is Raw {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A string or number as text; anything else is ''. */
-export function toText(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
-}
-
-/** true/false, 1/0 or "1"/"0" as a boolean; anything else is `fallback`. */
-export function toBool(v: unknown, fallback: boolean): boolean {
-  if (v === true || v === 1 || v === '1' || v === 'true') return true;
-  if (v === false || v === 0 || v === '0' || v === 'false') return false;
-  return fallback;
 }
 
 function toNumber(v: unknown): number | null {

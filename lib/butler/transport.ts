@@ -6,9 +6,9 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import axios, { AxiosInstance, isAxiosError, isCancel } from 'axios';
-import { ButlerError } from './errors';
-import { normaliseUrl } from './validate';
-import { PRODUCT, VERSION } from './net';
+import { ButlerError } from '../common/errors';
+import { normaliseUrl } from '../common/validate';
+import { PRODUCT, VERSION } from '../common/product';
 import type { Failure } from './retry';
 
 export interface ServerHttpOptions {

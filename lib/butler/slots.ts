@@ -1,5 +1,5 @@
 // At most N calls on the wire at once per server; the rest wait in a bounded queue.
-import { ButlerError } from './errors';
+import { ButlerError } from '../common/errors';
 
 interface Waiter {
   go: () => void;

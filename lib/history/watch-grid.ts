@@ -1,6 +1,6 @@
 // Watched minutes per hour of the week, in one IANA time zone (daylight-saving changes included).
 // Pure: no I/O. The history reader (history.ts) folds views into it page by page.
-import { ButlerError } from './errors';
+import { ButlerError } from '../common/errors';
 
 /** Days of the week (0 Monday … 6 Sunday) times hours. */
 export const WEEK_SLOTS = 7 * 24;

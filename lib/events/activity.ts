@@ -1,5 +1,5 @@
 // Activity notifications (what the server works on), and which of them are Butler maintenance.
-import { isObject, toBool, toText } from './parse';
+import { isObject, toBool, toText } from '../common/json';
 
 /** One activity notification, flattened. */
 export interface ActivityEvent {

@@ -1,6 +1,6 @@
-import { ButlerError } from './errors';
-import { TASK_NAME } from './validate';
-import { isObject, toBool } from './parse';
+import { ButlerError } from '../common/errors';
+import { TASK_NAME } from '../common/validate';
+import { isObject, mediaContainer, toBool } from '../common/json';
 
 /** The Butler's maintenance window and per-task switches, as kept in the server preferences. */
 export interface ButlerSettings {
@@ -11,19 +11,6 @@ export interface ButlerSettings {
 
 function bad(message: string): ButlerError {
   return new ButlerError('BAD_RESPONSE', message);
-}
-
-/** The MediaContainer object of a JSON answer; `what` names the answer in errors. */
-export function mediaContainer(body: string, what: string): Record<string, unknown> {
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch {
-    throw bad(`Server sent ${what} that are not JSON`);
-  }
-  const mc = isObject(data) ? data.MediaContainer : undefined;
-  if (!isObject(mc)) throw bad(`Server sent ${what} without a MediaContainer`);
-  return mc;
 }
 
 /** Reads ButlerStartHour, ButlerEndHour and ButlerTask<Name> from GET /:/prefs. */
@@ -75,12 +62,4 @@ export function settingsQuery(input: unknown, current: ButlerSettings): string {
   }
   if ([...params.keys()].length === 0) throw new ButlerError('INVALID_SETTING', 'Nothing to change: give startHour, endHour or tasks');
   return params.toString();
-}
-
-/** Counts active playback sessions in GET /status/sessions. */
-export function parseSessionCount(body: string): number {
-  const mc = mediaContainer(body, 'sessions');
-  if (Array.isArray(mc.Metadata)) return mc.Metadata.length;
-  const size = Number(mc.size);
-  return Number.isFinite(size) && size >= 0 ? size : 0;
 }

@@ -1,18 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isCancel } from 'axios';
-import { ButlerError } from './errors';
-import { ButlerTask, parseTaskList } from './parse';
-import { AllAction, checkTaskName } from './validate';
-import { Answer, ServerHttp } from './http';
+import { ButlerError } from '../common/errors';
+import { ButlerTask, parseTaskList } from './tasks';
+import { AllAction, checkTaskName } from '../common/validate';
+import { Answer, ServerHttp } from './transport';
 import { defaultRetryOptions, Failure, retryDelay, RetryOptions } from './retry';
-import { SingleFlight } from './single-flight';
+import { SingleFlight } from './shared-calls';
 import { Slots } from './slots';
-import { ButlerSettings, mediaContainer, parsePrefs, parseSessionCount, settingsQuery } from './settings';
-import { parseSessions, PlaybackSession } from './sessions';
-import { NotificationKind, NotificationStream, StreamTiming } from './notifications';
-import { HistoryPage, historyRoute, metadataRoute, parseDurations, parseHistoryPage } from './history';
-import { ServerActivity, toServerActivities } from './activity';
-import { checkActivityUuid } from './validate';
+import { ButlerSettings, parsePrefs, settingsQuery } from './prefs';
+import { mediaContainer } from '../common/json';
+import { parseSessionCount, parseSessions, PlaybackSession } from '../events/sessions';
+import { NotificationKind, NotificationStream, StreamTiming } from '../events/stream';
+import { HistoryPage, historyRoute, metadataRoute, parseDurations, parseHistoryPage } from '../history/reader';
+import { ServerActivity, toServerActivities } from '../events/activity';
+import { checkActivityUuid } from '../common/validate';
 
 export interface ClientOptions {
   /** Base URL of the server, e.g. http://192.168.1.20:32400 or https://example.org/plex */

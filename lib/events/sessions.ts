@@ -1,6 +1,6 @@
 // The playback sessions of GET /status/sessions, reduced to what deciding "someone watches" needs.
-import { isObject, toText } from './parse';
-import { mediaContainer } from './settings';
+import { isObject, toText } from '../common/json';
+import { mediaContainer } from '../common/json';
 
 export type PlayerState = 'playing' | 'paused' | 'buffering' | 'stopped' | 'unknown';
 
@@ -47,4 +47,12 @@ export function parseSessions(body: string): PlaybackSession[] {
   const mc = mediaContainer(body, 'sessions');
   const items = [mc.Metadata, mc.Video, mc.Track].flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : isObject(list) ? [list] : []));
   return items.map(toSession).filter((s): s is PlaybackSession => s !== undefined);
+}
+
+/** Counts active playback sessions in GET /status/sessions. */
+export function parseSessionCount(body: string): number {
+  const mc = mediaContainer(body, 'sessions');
+  if (Array.isArray(mc.Metadata)) return mc.Metadata.length;
+  const size = Number(mc.size);
+  return Number.isFinite(size) && size >= 0 ? size : 0;
 }

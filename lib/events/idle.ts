@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ButlerClient, CallOptions } from '../lib/client';
-import { judgeSessions, SessionTraces, sharedTraces } from '../lib/watching';
+import type { ButlerClient, CallOptions } from '../butler/client';
+import { judgeSessions, SessionTraces, sharedTraces } from './watching';
 
 export interface IdleDef {
   onlyWhenIdle?: boolean;

@@ -1,7 +1,7 @@
 // When a failed read is tried again, and after how long. One function decides, from data.
 // (A call lost on a kept-alive socket the server had closed is sent again below this decision, by
 // ServerHttp.send: the server never saw it, so it is not a retry of what the server answered.)
-import { ButlerError } from './errors';
+import { ButlerError } from '../common/errors';
 
 export interface RetryOptions {
   /** Extra tries after the first. */

@@ -1,6 +1,6 @@
 // The maintenance window against watched minutes per hour: its share, the quietest window of a
 // length, and whether moving there is worth it. Pure: no I/O.
-import { ButlerError } from './errors';
+import { ButlerError } from '../common/errors';
 
 /** A window runs from startHour:00 up to endHour:00, wrapping past midnight when endHour < startHour. */
 export interface HourWindow {
