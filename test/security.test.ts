@@ -378,12 +378,14 @@ describe('security', function () {
         await eventually(() => (sim.openStreams > 0 ? undefined : 'no stream'), 3000);
         const key = sim.play({ title: 'Film' });
         sim.emitActivity('started', { uuid: 'a1', type: 'media.generate.bif', title: 'Thumbnails', progress: 0, cancellable: true, userID: 1, subtitle: '' });
-        assert.equal(await eventually(() => (play.msgs.length > 0 ? undefined : 'not busy yet'), 3000), undefined);
+        // The state at deploy comes first (initial): stop only once a read has seen the play.
+        const topics = (): string[] => play.msgs.map((m) => String(m.topic));
+        assert.equal(await eventually(() => (topics().includes('busy') ? undefined : 'not busy yet'), 5000), undefined);
         sim.stopPlayback(key);
         // The settings node: a read, a write, and writes that are refused before any request.
         const settingsMsgs = [{}, { payload: { endHour: 6 } }, { payload: { tasks: { constructor: true } } }, { payload: { startHour: 99 } }];
         for (const name of Object.keys(configs)) for (const m of settingsMsgs) (helper.getNode(`set-${name}`) as Node).receive(m as Msg);
-        const inPlay = (): string | undefined => (act.msgs.length > 0 && play.msgs.length >= 2 && set.msgs.length >= 2 ? undefined : `answered: ${act.msgs.length} activity, ${play.msgs.length} playback, ${set.msgs.length} settings`);
+        const inPlay = (): string | undefined => (act.msgs.length > 0 && topics().lastIndexOf('idle') > topics().indexOf('busy') && set.msgs.length >= 2 ? undefined : `answered: ${act.msgs.length} activity, ${play.msgs.length} playback, ${set.msgs.length} settings`);
         assert.equal(await eventually(inPlay, 10000), undefined);
         await sleep(800); // reconnects and reports of the failing servers
 
