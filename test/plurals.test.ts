@@ -3,18 +3,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { i18n as untyped } from '@node-red/util';
+import { i18n, LANGUAGES, LOCALES } from './runtime-i18n';
 
-interface RuntimeI18n {
-  init(settings: { lang?: string }): Promise<void>;
-  registerMessageCatalog(namespace: string, dir: string, file: string): Promise<void>;
-  _(key: string, values?: Record<string, string | number>): string;
-  i: { changeLanguage(lang: string): Promise<unknown> };
-}
-const i18n = untyped as unknown as RuntimeI18n;
-
-const LOCALES = path.join(__dirname, '..', '..', 'nodes', 'locales');
-const LANGUAGES = ['en-US', 'de', 'fr', 'es-ES', 'ja', 'zh-CN'];
 // "(s)", "(es)", "(en)", "trouvé(s)": a plural spelled out by hand.
 const HAND_PLURAL = /\p{L}\((s|es|en|e)\)/u;
 

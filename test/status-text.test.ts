@@ -1,22 +1,10 @@
 // Status texts filled in by hand (textMemo) read exactly as RED._ gives them, in every language,
 // and the catalog is read once per key however many tasks go through.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import { i18n as untyped } from '@node-red/util';
+import { i18n, LANGUAGES, LOCALES } from './runtime-i18n';
 import { answeredAt, clockTime, textMemo } from '../nodes/shared';
 
-/** What this test uses of Node-RED's i18n: its types leave out init and i18next itself. */
-interface RuntimeI18n {
-  init(settings: { lang?: string }): Promise<void>;
-  registerMessageCatalog(namespace: string, dir: string, file: string): Promise<void>;
-  _(key: string, values?: Record<string, string | number>): string;
-  i: { changeLanguage(lang: string): Promise<unknown> };
-}
-const i18n = untyped as unknown as RuntimeI18n;
-
-const LOCALES = path.join(__dirname, '..', '..', 'nodes', 'locales');
-const LANGUAGES = ['en-US', 'de', 'fr', 'es-ES', 'ja', 'zh-CN'];
 const KEYS = ['busy', 'started', 'already-running', 'stopped', 'not-running'];
 
 describe('status texts translated once per key', () => {
