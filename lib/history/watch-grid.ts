@@ -70,11 +70,6 @@ export class LocalWeek {
     return slot;
   }
 
-  /** The slot of an instant (ms since 1970). */
-  slotOf(ms: number): number {
-    return this.slotOfQuarter(Math.floor(ms / (QUARTER_MINUTES * MINUTE_MS)));
-  }
-
   private compute(ms: number): number {
     let day = 0;
     let hour = 0;
