@@ -27,6 +27,10 @@ export default tseslint.config(
     languageOptions: { sourceType: 'script', globals: { RED: 'readonly', $: 'readonly', window: 'writable', document: 'readonly' } },
     // A browser script shares one global scope with every other node's editor code: a namespace
     // keeps ours under one name (modules would need a loader Node-RED does not have).
-    rules: { '@typescript-eslint/no-namespace': 'off' },
+    rules: {
+      '@typescript-eslint/no-namespace': 'off',
+      // Their top-level names (the namespace, the Window it joins) are globals the .html files use.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', vars: 'local' }],
+    },
   },
 );

@@ -315,7 +315,9 @@ describe('flow library scorecard (offline)', () => {
         assert.deepEqual(Object.keys(catalog), [type], `${type}.json has one top-level key, the type`);
         const has = (key: string): boolean =>
           key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), catalog) !== undefined;
-        const editor = read('nodes', `${type}.html`);
+        // The type's editor code: its .html, and editor/<type>.ts where the type has code of its own.
+        const own = path.join(ROOT, 'editor', `${type}.ts`);
+        const editor = read('nodes', `${type}.html`) + (fs.existsSync(own) ? fs.readFileSync(own, 'utf8') : '');
         const used = [
           ...[...editor.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]),
           ...[...editor.matchAll(/_\('([^']+)'\s*[,)]/g)].map((m) => m[1]),

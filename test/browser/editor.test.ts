@@ -339,6 +339,31 @@ describe('the editor in a real browser', function () {
     }
   });
 
+  it('runs the editor scripts again without replacing their definitions or adding the style twice', async function () {
+    this.timeout(30_000);
+    // Every nodes/*.html loads the shared script itself, so the editor runs it once per node set.
+    const outcome = await page.evaluate(async () => {
+      const scope = window as unknown as { PlexButlerEditor: Record<string, unknown> };
+      const names = ['post', 'TASK_NAME', 'taskNode', 'readTaskList', 'settingsDialog'];
+      const first = names.map((name) => scope.PlexButlerEditor[name]);
+      for (const file of ['plex-butler-editor.js', 'plex-butler-settings.js']) {
+        await new Promise((resolve, reject) => {
+          const script = document.createElement('script');
+          script.onload = resolve;
+          script.onerror = reject;
+          script.src = `resources/node-red-contrib-plex-butler/${file}?again`;
+          document.head.append(script);
+        });
+      }
+      return {
+        replaced: names.filter((name, i) => scope.PlexButlerEditor[name] !== first[i]),
+        styles: document.querySelectorAll('style#plex-butler-editor-style').length,
+      };
+    });
+    assert.deepEqual(outcome, { replaced: [], styles: 1 });
+    assert.deepEqual(pageErrors, []);
+  });
+
   it('imports every example from Import > Examples; each deploys cleanly and works', async function () {
     this.timeout(90_000);
     assert.ok(red && sim);
