@@ -1,8 +1,9 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { checkAction } from '../lib/common/validate';
-import { FlowNodeDef, msgString, setupFlowNode } from './shared';
+import { msgString, setupRequestNode } from './request-node';
+import { FlowNodeDef } from './server-link';
 import { busySessions, IdleDef } from '../lib/events/idle';
-import { playbackTiming } from './playback-timing';
+import { playbackTiming } from './runtime-settings';
 import { stopMaintenance } from '../lib/butler/maintenance';
 
 interface AllNodeDef extends FlowNodeDef, IdleDef {
@@ -28,7 +29,7 @@ function pickAction(configured: string | undefined, msg: NodeMessageInFlow): unk
 export = function register(RED: NodeAPI): void {
   function PlexButlerAll(this: Node, config: AllNodeDef): void {
     RED.nodes.createNode(this, config);
-    setupFlowNode(RED, this, config, {
+    setupRequestNode(RED, this, config, {
       parse: (msg) => checkAction(pickAction(config.action, msg)),
       busy: () => 'plex-butler-all.status.busy',
       work: async (client, action, msg, call) => {

@@ -1,10 +1,11 @@
 import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { PlaybackOptions, PlaybackSnapshot, PlaybackWatch } from '../lib/events/playback';
 import { shareTraces } from '../lib/events/watching';
-import { errorOutputWired, findServer, FlowNodeDef, localError, ServerNode, serverUrl } from './shared';
+import { errorOutputWired, localError } from './error-output';
+import { findServer, FlowNodeDef, ServerNode, serverUrl } from './server-link';
 import { NotificationSource } from '../lib/events/hub';
 import { streamReporter } from './stream-status';
-import { playbackTiming } from './playback-timing';
+import { playbackTiming } from './runtime-settings';
 
 interface PlaybackDef extends FlowNodeDef {
   idleGrace?: number | string;

@@ -2,7 +2,8 @@ import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from '
 import { ActivityEvent, ActivityText, isMaintenance } from '../lib/events/activity';
 import { ButlerError } from '../lib/common/errors';
 import { RunBook, sinceOf, toReportState } from '../lib/events/report';
-import { errorOutputWired, findServer, FlowNodeDef, ServerNode } from './shared';
+import { errorOutputWired } from './error-output';
+import { findServer, FlowNodeDef, ServerNode } from './server-link';
 import { NotificationSource } from '../lib/events/hub';
 import { streamReporter, StreamReporter } from './stream-status';
 

@@ -4,7 +4,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { ButlerClient } from '../lib/butler/client';
 import { ButlerError } from '../lib/common/errors';
 import { cleanToken, normaliseUrl } from '../lib/common/validate';
-import { asButlerError } from './shared';
+import { asButlerError } from './error-output';
 
 /** What a deployed plex-butler-server node offers the admin routes (values as Node-RED resolved them). */
 export interface DeployedServer {

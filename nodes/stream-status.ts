@@ -2,7 +2,8 @@
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import type { ButlerError } from '../lib/common/errors';
 import type { StreamState } from '../lib/events/stream';
-import { errorOutputWired, FlowNodeDef, localError, serverUrl } from './shared';
+import { errorOutputWired, localError } from './error-output';
+import { FlowNodeDef, serverUrl } from './server-link';
 
 export interface StreamReporter {
   /** `cause`: the outage under way, shown while reconnecting (else the last reported code). */

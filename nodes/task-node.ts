@@ -2,9 +2,11 @@ import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { ButlerError } from '../lib/common/errors';
 import { checkTaskName } from '../lib/common/validate';
 import { TaskAction } from '../lib/butler/client';
-import { FlowNodeDef, msgString, setupFlowNode, textMemo } from './shared';
+import { msgString, setupRequestNode } from './request-node';
+import { FlowNodeDef } from './server-link';
+import { textMemo } from './status-text';
 import { busySessions, IdleDef } from '../lib/events/idle';
-import { playbackTiming } from './playback-timing';
+import { playbackTiming } from './runtime-settings';
 
 export interface TaskNodeDef extends FlowNodeDef, IdleDef {
   task?: string;
@@ -26,7 +28,7 @@ export function registerTaskNode(RED: NodeAPI, type: string, action: TaskAction)
   function PlexButlerTaskNode(this: Node, config: TaskNodeDef): void {
     RED.nodes.createNode(this, config);
     const text = textMemo(RED);
-    setupFlowNode(RED, this, config, {
+    setupRequestNode(RED, this, config, {
       parse: (msg) => pickTask(config.task, msg),
       busy: (task) => text(`${type}.status.busy`, { task }),
       work: async (client, task, _msg, call) => {
