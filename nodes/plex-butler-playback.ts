@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { PlaybackOptions, PlaybackSnapshot, PlaybackWatch } from '../lib/events/playback';
 import { shareTraces } from '../lib/events/watching';
-import { errorOutputWired, localError } from './error-output';
+import { errorOutput, localError } from './error-output';
 import { findServer, FlowNodeDef, ServerNode, serverUrl } from './server-link';
 import { NotificationSource } from '../lib/events/hub';
 import { streamReporter } from './stream-status';
@@ -72,13 +72,9 @@ export = function register(RED: NodeAPI): void {
       report.problem(err);
     }
 
+    const sendError = errorOutput(this, config);
     this.on('input', (msg: NodeMessageInFlow, send, done) => {
-      const failed = (err: unknown): void => {
-        const error = localError(RED, err, serverUrl(RED, config.server));
-        if (!errorOutputWired(config)) return done(error);
-        send([null, Object.assign(msg, { error: error.toJSON() })]);
-        done();
-      };
+      const failed = (err: unknown): void => sendError(localError(RED, err, serverUrl(RED, config.server)), msg, { send, done });
       if (!watch) return failed(setupError);
       watch.refresh().then((snap) => {
         send([Object.assign(msg, { topic: snap.state, payload: { ...snap } }), null]);

@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { ButlerClient, CallOptions } from '../lib/butler/client';
 import { ButlerError } from '../lib/common/errors';
-import { asButlerError, errorOutputWired, localError } from './error-output';
+import { asButlerError, errorOutput, InputEnd, localError } from './error-output';
 import { findServer, FlowNodeDef, ServerNode } from './server-link';
 import { answeredAt } from './status-text';
 
@@ -28,15 +28,13 @@ export interface RequestNodeSetup<T> {
   work: (client: ButlerClient, input: T, msg: NodeMessageInFlow, call: CallOptions) => Promise<Outcome>;
 }
 
-type Send = (m: Array<NodeMessageInFlow | null>) => void;
-
 /**
  * Wires the input and close handlers every flow node shares: status, output 1 for results,
  * output 2 (or done(err) when it is not wired) for errors, abort on close.
  * Every msg gets exactly one done(): on close, pending msgs end with a plain done() and send nothing.
  */
 export function setupRequestNode<T>(RED: NodeAPI, node: Node, config: FlowNodeDef, setup: RequestNodeSetup<T>): void {
-  const errorWired = errorOutputWired(config);
+  const sendError = errorOutput(node, config);
   // One signal for every msg of this node, aborted on close; each pending msg listens to it.
   const closing = new AbortController();
   setMaxListeners(0, closing.signal);
@@ -56,7 +54,7 @@ export function setupRequestNode<T>(RED: NodeAPI, node: Node, config: FlowNodeDe
     }
   }
 
-  function finish(msg: NodeMessageInFlow, result: Outcome | ButlerError, send: Send, done: (err?: Error) => void): void {
+  function finish(msg: NodeMessageInFlow, result: Outcome | ButlerError, send: InputEnd['send'], done: InputEnd['done']): void {
     if (closing.signal.aborted) return done();
     if (!(result instanceof ButlerError)) {
       msg.payload = result.payload;
@@ -65,10 +63,7 @@ export function setupRequestNode<T>(RED: NodeAPI, node: Node, config: FlowNodeDe
       return done();
     }
     node.status({ fill: 'red', shape: 'ring', text: answeredAt(result.code) });
-    if (!errorWired) return done(result);
-    (msg as NodeMessageInFlow & { error: unknown }).error = result.toJSON();
-    send([null, msg]);
-    done();
+    sendError(result, msg, { send, done });
   }
 
   node.on('input', (msg, send, done) => {
