@@ -12,7 +12,7 @@ import { discoverServers } from '../lib/setup/gdm';
 import { authPageUrl, PinGoneError, PlexServer, PlexTvClient, probeServer, ProbeResult, RateLimitedError } from '../lib/setup/plextv';
 import { asButlerError } from './error-output';
 import { signInSettings } from './runtime-settings';
-import { failureBody } from './server-admin';
+import { adminPost, failureBody, replyFailure } from './admin-reply';
 
 /** A server as the dialog lists it; `token` only for a server the account owns. */
 export interface ServerChoice {
@@ -88,10 +88,6 @@ async function listServers(plexTv: PlexTvClient, accountToken: string): Promise<
 function text(body: unknown, key: string): string {
   const v = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined;
   return typeof v === 'string' ? v : '';
-}
-
-function fail(res: Response, err: unknown): void {
-  res.json(failureBody(err));
 }
 
 /**
@@ -223,14 +219,13 @@ function statusReply(signIns: SignIns, s: SignIn | undefined): Record<string, un
 
 /** Registers the sign-in and discovery routes, guarded by plex-butler-server.write. */
 export function registerSignInAdmin(RED: NodeAPI): void {
-  const guard = RED.auth.needsPermission('plex-butler-server.write');
   const clientId = clientIdentifier(RED);
   const plexTv = (): PlexTvClient => new PlexTvClient({ baseUrl: signInSettings(RED).plexTvUrl, clientId: clientId(), timeout: 10000 });
   const signIns = new SignIns(plexTv, () => signInSettings(RED).signInAbandonMs);
 
-  RED.httpAdmin.post('/plex-butler/signin', guard, (_req: Request, res: Response) => {
+  adminPost(RED, '/plex-butler/signin', (_req: Request, res: Response) => {
     // The place is taken before the await, so requests at once cannot all pass the limit.
-    if (!signIns.reserve()) return fail(res, new ButlerError('QUEUE_FULL', 'Too many sign-ins are open: finish or cancel one first'));
+    if (!signIns.reserve()) return replyFailure(res, new ButlerError('QUEUE_FULL', 'Too many sign-ins are open: finish or cancel one first'));
     // The dialog cancelled (or closed) while the PIN was being created: stop asking plex.tv.
     const gone = new AbortController();
     res.on('close', () => {
@@ -244,24 +239,24 @@ export function registerSignInAdmin(RED: NodeAPI): void {
         res.json({ ok: true, handle: s.handle, authUrl: authPageUrl(signInSettings(RED).authUrl, clientId(), pin.code), expiresAt: new Date(pin.expiresAt).toISOString() });
       })
       .catch((err: unknown) => {
-        if (!gone.signal.aborted) fail(res, err);
+        if (!gone.signal.aborted) replyFailure(res, err);
       })
       .finally(() => signIns.release());
   });
 
-  RED.httpAdmin.post('/plex-butler/signin/status', guard, (req: Request, res: Response) => {
+  adminPost(RED, '/plex-butler/signin/status', (req: Request, res: Response) => {
     res.json(statusReply(signIns, signIns.get(text(req.body, 'handle'))));
   });
 
-  RED.httpAdmin.post('/plex-butler/signin/cancel', guard, (req: Request, res: Response) => {
+  adminPost(RED, '/plex-butler/signin/cancel', (req: Request, res: Response) => {
     signIns.drop(text(req.body, 'handle'));
     res.json({ ok: true });
   });
 
-  RED.httpAdmin.post('/plex-butler/discover', guard, (_req: Request, res: Response) => {
+  adminPost(RED, '/plex-butler/discover', (_req: Request, res: Response) => {
     const { gdmAddress, gdmPort } = signInSettings(RED);
     discoverServers({ address: gdmAddress, port: gdmPort })
       .then((r) => res.json({ ok: true, ms: r.ms, servers: r.servers.map((s) => ({ name: s.name, version: s.version, url: s.url, resourceIdentifier: s.resourceIdentifier })) }))
-      .catch((err: unknown) => fail(res, new ButlerError('UNREACHABLE', `Discovery failed: ${asButlerError(err).message}`)));
+      .catch((err: unknown) => replyFailure(res, new ButlerError('UNREACHABLE', `Discovery failed: ${asButlerError(err).message}`)));
   });
 }
