@@ -1,6 +1,6 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { checkAction } from '../lib/common/validate';
-import { msgString, setupRequestNode } from './request-node';
+import { setupRequestNode } from './request-node';
 import { FlowNodeDef } from './server-link';
 import { busySessions, IdleDef } from '../lib/events/idle';
 import { playbackTiming } from './runtime-settings';
@@ -23,7 +23,7 @@ function pickAction(configured: string | undefined, msg: NodeMessageInFlow): unk
   if (configured && configured !== 'msg') return configured;
   const fromMsg = (msg as Record<string, unknown>).action;
   if (fromMsg !== undefined && fromMsg !== null && fromMsg !== '') return fromMsg;
-  return msgString(msg, 'payload');
+  return typeof msg.payload === 'string' ? msg.payload : undefined;
 }
 
 export = function register(RED: NodeAPI): void {

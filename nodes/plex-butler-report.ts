@@ -3,7 +3,7 @@ import { ActivityEvent, ActivityText, isMaintenance } from '../lib/events/activi
 import { ButlerError } from '../lib/common/errors';
 import { RunBook, sinceOf, toReportState } from '../lib/events/report';
 import { errorOutput, ErrorOutput, InputEnd } from './error-output';
-import { findServer, FlowNodeDef, ServerNode } from './server-link';
+import { findServer, FlowNodeDef, linkedServer, ServerNode } from './server-link';
 import { NotificationSource } from '../lib/events/hub';
 import { streamReporter, StreamReporter } from './stream-status';
 
@@ -47,6 +47,7 @@ class Report {
   private unsubscribe: (() => void) | undefined;
   private readonly reporter: StreamReporter;
   private readonly sendError: ErrorOutput;
+  private readonly server: Pick<ServerNode, 'getClient'>;
   private readonly quietMs: number;
   private readonly store: string | undefined;
   readonly ready: Promise<RunBook>;
@@ -60,6 +61,7 @@ class Report {
     this.store = config.store?.trim() || undefined;
     this.reporter = streamReporter(RED, node, config, 'plex-butler-report', () => this.statusNow());
     this.sendError = errorOutput(node, config);
+    this.server = linkedServer(RED, config.server);
     this.statusTimer = setInterval(() => this.connected && node.status(this.statusNow()), STATUS_REFRESH_MS);
     this.ready = new Promise<RunBook>((resolve) => {
       node.context().get(CONTEXT_KEY, this.store, (err: Error | undefined, stored: unknown) => {
@@ -137,13 +139,9 @@ class Report {
     this.node.send([{ topic: 'quiet', payload } as NodeMessage, null]);
   }
 
-  private client(): ReturnType<ServerNode['getClient']> {
-    return findServer<ServerNode>(this.RED, this.config.server, 'getClient').getClient();
-  }
-
   private wasCancelled(uuid: string): boolean {
     try {
-      return this.client().wasCancelled(uuid);
+      return this.server.getClient().wasCancelled(uuid);
     } catch {
       return false;
     }
@@ -161,7 +159,7 @@ class Report {
     if (!this.book) return;
     const asked = this.book.state.running.map((r) => r.uuid);
     try {
-      const listed = (await this.client().listActivities()).filter((a) => this.keeps(a));
+      const listed = (await this.server.getClient().listActivities()).filter((a) => this.keeps(a));
       if (this.closed) return;
       this.book.reconcile(asked, listed, this.wentAway, Date.now());
       this.changed();

@@ -24,6 +24,22 @@ export function findServer<T extends object>(RED: NodeAPI, id: string | undefine
   return server as unknown as T;
 }
 
+/**
+ * The server node a flow node points at, found once when the flow node starts (Node-RED starts
+ * config nodes first); with none, a stand-in whose getClient() throws why (NOT_CONFIGURED).
+ */
+export function linkedServer(RED: NodeAPI, id: string | undefined): Pick<ServerNode, 'getClient'> {
+  try {
+    return findServer<ServerNode>(RED, id, 'getClient');
+  } catch (err) {
+    return {
+      getClient: () => {
+        throw err;
+      },
+    };
+  }
+}
+
 /** The address of the server a flow node points at, for messages; '' when there is none. */
 export function serverUrl(RED: NodeAPI, id: string | undefined): string {
   try {

@@ -2,7 +2,7 @@ import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { ButlerError } from '../lib/common/errors';
 import { checkTaskName } from '../lib/common/validate';
 import { TaskAction } from '../lib/butler/client';
-import { msgString, setupRequestNode } from './request-node';
+import { setupRequestNode } from './request-node';
 import { FlowNodeDef } from './server-link';
 import { textMemo } from './status-text';
 import { busySessions, IdleDef } from '../lib/events/idle';
@@ -18,8 +18,8 @@ function pickTask(configured: string | undefined, msg: NodeMessageInFlow): strin
   if (own) return checkTaskName(own);
   const fromMsg = (msg as Record<string, unknown>).task;
   if (fromMsg !== undefined && fromMsg !== null && fromMsg !== '') return checkTaskName(typeof fromMsg === 'string' ? fromMsg.trim() : fromMsg);
-  const payload = msgString(msg, 'payload');
-  if (payload !== undefined && payload.trim() !== '') return checkTaskName(payload.trim());
+  const payload = msg.payload;
+  if (typeof payload === 'string' && payload.trim() !== '') return checkTaskName(payload.trim());
   throw new ButlerError('INVALID_TASK', 'No task given: set the node\'s Task, or send msg.task (or msg.payload) with a task name such as BackupDatabase');
 }
 
