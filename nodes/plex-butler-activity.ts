@@ -1,6 +1,6 @@
 import type { NodeAPI, Node, NodeMessage } from 'node-red';
 import { ActivityEvent, isMaintenance } from '../lib/events/activity';
-import { findServer, FlowNodeDef } from './shared';
+import { findServer, FlowNodeDef } from './server-link';
 import { NotificationSource } from '../lib/events/hub';
 import { streamReporter } from './stream-status';
 

@@ -1,8 +1,9 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { checkAction } from '../lib/common/validate';
-import { FlowNodeDef, msgString, setupFlowNode } from './shared';
+import { setupRequestNode } from './request-node';
+import { FlowNodeDef } from './server-link';
 import { busySessions, IdleDef } from '../lib/events/idle';
-import { playbackTiming } from './playback-timing';
+import { playbackTiming } from './runtime-settings';
 import { stopMaintenance } from '../lib/butler/maintenance';
 
 interface AllNodeDef extends FlowNodeDef, IdleDef {
@@ -22,13 +23,13 @@ function pickAction(configured: string | undefined, msg: NodeMessageInFlow): unk
   if (configured && configured !== 'msg') return configured;
   const fromMsg = (msg as Record<string, unknown>).action;
   if (fromMsg !== undefined && fromMsg !== null && fromMsg !== '') return fromMsg;
-  return msgString(msg, 'payload');
+  return typeof msg.payload === 'string' ? msg.payload : undefined;
 }
 
 export = function register(RED: NodeAPI): void {
   function PlexButlerAll(this: Node, config: AllNodeDef): void {
     RED.nodes.createNode(this, config);
-    setupFlowNode(RED, this, config, {
+    setupRequestNode(RED, this, config, {
       parse: (msg) => checkAction(pickAction(config.action, msg)),
       busy: () => 'plex-butler-all.status.busy',
       work: async (client, action, msg, call) => {

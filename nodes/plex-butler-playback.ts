@@ -1,10 +1,11 @@
 import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { PlaybackOptions, PlaybackSnapshot, PlaybackWatch } from '../lib/events/playback';
 import { shareTraces } from '../lib/events/watching';
-import { errorOutputWired, findServer, FlowNodeDef, localError, ServerNode, serverUrl } from './shared';
+import { errorOutput, localError } from './error-output';
+import { findServer, FlowNodeDef, ServerNode, serverUrl } from './server-link';
 import { NotificationSource } from '../lib/events/hub';
 import { streamReporter } from './stream-status';
-import { playbackTiming } from './playback-timing';
+import { playbackTiming } from './runtime-settings';
 
 interface PlaybackDef extends FlowNodeDef {
   idleGrace?: number | string;
@@ -35,7 +36,6 @@ export = function register(RED: NodeAPI): void {
     let watch: PlaybackWatch | undefined;
     const report = streamReporter(RED, this, config, 'plex-butler-playback', () => stateStatus(RED, watch?.current));
     let unsubscribe: (() => void) | undefined;
-    let streamUp = true;
     let setupError: unknown;
     try {
       const server = findServer<PlaybackServer>(RED, config.server, 'watchNotifications');
@@ -43,23 +43,18 @@ export = function register(RED: NodeAPI): void {
       watch = new PlaybackWatch((signal) => client.sessions({ signal }), watchOptions(RED, config));
       // Only when idle of this server judges with what this watch saw (the lingering rule).
       const unshare = shareTraces(client, watch.traces);
+      const tracked = watch;
       watch.on('change', (snap, initial) => {
         this.send([{ topic: snap.state, payload: initial ? { ...snap, initial: true } : { ...snap } } as NodeMessage, null]);
-        if (streamUp) this.status(stateStatus(RED, snap));
+        if (tracked.streamUp) this.status(stateStatus(RED, snap));
       });
-      // A failed read during an outage says nothing new: the lost stream was reported already.
-      watch.on('problem', (err) => {
-        if (streamUp) report.problem(err);
-      });
-      const tracked = watch;
+      watch.on('problem', (err) => report.problem(err));
       this.status(stateStatus(RED, undefined));
       const unwatch = server.watchNotifications({
         kinds: ['playing'],
         playing: (note) => tracked.notify(note),
         state: (state, retryMs, cause) => {
-          // Back after an outage: sessionKeys may have been reset (PMS restarted), read afresh.
-          if (state === 'connected' && !streamUp) tracked.reset();
-          streamUp = state === 'connected' || (streamUp && state === 'connecting');
+          tracked.streamState(state);
           report.state(state, retryMs, cause);
         },
         problem: (err) => report.problem(err),
@@ -71,13 +66,9 @@ export = function register(RED: NodeAPI): void {
       report.problem(err);
     }
 
+    const sendError = errorOutput(this, config);
     this.on('input', (msg: NodeMessageInFlow, send, done) => {
-      const failed = (err: unknown): void => {
-        const error = localError(RED, err, serverUrl(RED, config.server));
-        if (!errorOutputWired(config)) return done(error);
-        send([null, Object.assign(msg, { error: error.toJSON() })]);
-        done();
-      };
+      const failed = (err: unknown): void => sendError(localError(RED, err, serverUrl(RED, config.server)), msg, { send, done });
       if (!watch) return failed(setupError);
       watch.refresh().then((snap) => {
         send([Object.assign(msg, { topic: snap.state, payload: { ...snap } }), null]);

@@ -2,7 +2,8 @@ import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { QuietHoursInput, QuietHoursResult, quietHours } from '../lib/history/quiet-hours';
 import { wholeNumber } from '../lib/history/quiet-window';
 import { checkTimeZone } from '../lib/history/watch-grid';
-import { FlowNodeDef, setupFlowNode } from './shared';
+import { setupRequestNode } from './request-node';
+import { FlowNodeDef } from './server-link';
 
 interface QuietHoursDef extends FlowNodeDef {
   days?: string | number;
@@ -48,7 +49,7 @@ export = function register(RED: NodeAPI): void {
 
   function PlexButlerQuietHours(this: Node, config: QuietHoursDef): void {
     RED.nodes.createNode(this, config);
-    setupFlowNode(RED, this, config, {
+    setupRequestNode(RED, this, config, {
       parse: (msg) => inputFor(config, msg),
       busy: (input) => RED._('plex-butler-quiet-hours.status.busy', { days: input.days }),
       work: async (client, input, _msg, call) => {

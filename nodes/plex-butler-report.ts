@@ -2,7 +2,8 @@ import type { NodeAPI, Node, NodeMessage, NodeMessageInFlow, NodeStatus } from '
 import { ActivityEvent, ActivityText, isMaintenance } from '../lib/events/activity';
 import { ButlerError } from '../lib/common/errors';
 import { RunBook, sinceOf, toReportState } from '../lib/events/report';
-import { errorOutputWired, findServer, FlowNodeDef, ServerNode } from './shared';
+import { errorOutput, ErrorOutput, InputEnd } from './error-output';
+import { findServer, FlowNodeDef, linkedServer, ServerNode } from './server-link';
 import { NotificationSource } from '../lib/events/hub';
 import { streamReporter, StreamReporter } from './stream-status';
 
@@ -20,8 +21,6 @@ interface ReportDef extends FlowNodeDef {
 /** The context key the runs live under. */
 const CONTEXT_KEY = 'maintenanceReport';
 const STATUS_REFRESH_MS = 60 * 1000;
-
-type Send = (msgs: Array<NodeMessage | null>) => void;
 
 function positive(value: unknown, fallback: number): number {
   const n = Number(value);
@@ -47,6 +46,8 @@ class Report {
   private readonly statusTimer: NodeJS.Timeout;
   private unsubscribe: (() => void) | undefined;
   private readonly reporter: StreamReporter;
+  private readonly sendError: ErrorOutput;
+  private readonly server: Pick<ServerNode, 'getClient'>;
   private readonly quietMs: number;
   private readonly store: string | undefined;
   readonly ready: Promise<RunBook>;
@@ -59,6 +60,8 @@ class Report {
     this.quietMs = positive(config.quietAfter, 10) * 60000;
     this.store = config.store?.trim() || undefined;
     this.reporter = streamReporter(RED, node, config, 'plex-butler-report', () => this.statusNow());
+    this.sendError = errorOutput(node, config);
+    this.server = linkedServer(RED, config.server);
     this.statusTimer = setInterval(() => this.connected && node.status(this.statusNow()), STATUS_REFRESH_MS);
     this.ready = new Promise<RunBook>((resolve) => {
       node.context().get(CONTEXT_KEY, this.store, (err: Error | undefined, stored: unknown) => {
@@ -73,15 +76,13 @@ class Report {
   }
 
   /** A msg in: the report of the runs since msg.since (default 24 h) on output 1, the msg kept. */
-  async answer(msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void): Promise<void> {
+  async answer(msg: NodeMessageInFlow, send: InputEnd['send'], done: InputEnd['done']): Promise<void> {
     const book = await this.ready;
     const now = Date.now();
     const since = sinceOf((msg as Record<string, unknown>).since, now);
     if (since === undefined) {
       const error = new ButlerError('INVALID_SETTING', 'msg.since must be an ISO time (e.g. 2026-01-31T22:00:00Z) or a time in ms');
-      if (!errorOutputWired(this.config)) return done(error);
-      send([null, Object.assign(msg, { error: error.toJSON() })]);
-      return done();
+      return this.sendError(error, msg, { send, done });
     }
     msg.topic = 'report';
     msg.payload = book.report(since, now);
@@ -138,13 +139,9 @@ class Report {
     this.node.send([{ topic: 'quiet', payload } as NodeMessage, null]);
   }
 
-  private client(): ReturnType<ServerNode['getClient']> {
-    return findServer<ServerNode>(this.RED, this.config.server, 'getClient').getClient();
-  }
-
   private wasCancelled(uuid: string): boolean {
     try {
-      return this.client().wasCancelled(uuid);
+      return this.server.getClient().wasCancelled(uuid);
     } catch {
       return false;
     }
@@ -162,7 +159,7 @@ class Report {
     if (!this.book) return;
     const asked = this.book.state.running.map((r) => r.uuid);
     try {
-      const listed = (await this.client().listActivities()).filter((a) => this.keeps(a));
+      const listed = (await this.server.getClient().listActivities()).filter((a) => this.keeps(a));
       if (this.closed) return;
       this.book.reconcile(asked, listed, this.wentAway, Date.now());
       this.changed();

@@ -1,12 +1,13 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ButlerClient } from '../lib/butler/client';
-import type { StreamTiming } from '../lib/events/stream';
 import { NotificationHub, NotificationSource } from '../lib/events/hub';
 import { ButlerError } from '../lib/common/errors';
 import { cleanToken, TASK_NAME } from '../lib/common/validate';
 import { registerServerAdmin, toTimeout } from './server-admin';
 import { registerSignInAdmin } from './signin-admin';
-import { asButlerError, plexButlerSection, ServerNode } from './shared';
+import { asButlerError } from './error-output';
+import { streamTiming } from './runtime-settings';
+import { ServerNode } from './server-link';
 
 interface ServerDef extends NodeDef {
   url?: string;
@@ -24,21 +25,6 @@ interface ServerNodeImpl extends Node<ServerCreds> {
   url: string;
   timeout: number;
   verifyTls: boolean;
-}
-
-
-/** Stream timings from settings.js (`plexButler: {streamSilenceMs, …}`); tests shorten them. */
-function streamTiming(RED: NodeAPI): Partial<StreamTiming> {
-  const own = plexButlerSection(RED);
-  const pick = (key: string): number | undefined => (typeof own[key] === 'number' && (own[key] as number) > 0 ? (own[key] as number) : undefined);
-  const timing: Partial<StreamTiming> = {};
-  const silenceMs = pick('streamSilenceMs');
-  const minBackoffMs = pick('streamMinBackoffMs');
-  const maxBackoffMs = pick('streamMaxBackoffMs');
-  if (silenceMs) timing.silenceMs = silenceMs;
-  if (minBackoffMs) timing.minBackoffMs = minBackoffMs;
-  if (maxBackoffMs) timing.maxBackoffMs = maxBackoffMs;
-  return timing;
 }
 
 /** Node-RED leaves a `${VAR}` it cannot resolve as it was: say which variable is missing. */

@@ -1,6 +1,7 @@
 import type { NodeAPI, Node } from 'node-red';
 import { ButlerError } from '../lib/common/errors';
-import { FlowNodeDef, setupFlowNode } from './shared';
+import { setupRequestNode } from './request-node';
+import { FlowNodeDef } from './server-link';
 
 /** The dialog's properties: `mode` 'write' writes the configured window and task switches. */
 interface SettingsNodeDef extends FlowNodeDef {
@@ -51,7 +52,7 @@ export = function register(RED: NodeAPI): void {
   function PlexButlerSettings(this: Node, config: SettingsNodeDef): void {
     RED.nodes.createNode(this, config);
     const configured = configuredChange(config);
-    setupFlowNode(RED, this, config, {
+    setupRequestNode(RED, this, config, {
       // An object writes (over the configured values); anything else (an inject timestamp,
       // nothing) writes the configured values in write mode, or reads.
       parse: (msg) => changeFor(msg.payload, configured),

@@ -1,10 +1,11 @@
 import type { NodeAPI, Node } from 'node-red';
-import { FlowNodeDef, setupFlowNode } from './shared';
+import { setupRequestNode } from './request-node';
+import { FlowNodeDef } from './server-link';
 
 export = function register(RED: NodeAPI): void {
   function PlexButlerTasks(this: Node, config: FlowNodeDef): void {
     RED.nodes.createNode(this, config);
-    setupFlowNode(RED, this, config, {
+    setupRequestNode(RED, this, config, {
       parse: () => undefined,
       busy: () => 'plex-butler-tasks.status.listing',
       work: async (client, _input, _msg, call) => {

@@ -4,7 +4,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { ButlerClient } from '../lib/butler/client';
 import { ButlerError } from '../lib/common/errors';
 import { cleanToken, normaliseUrl } from '../lib/common/validate';
-import { asButlerError } from './shared';
+import { adminPost, replyFailure } from './admin-reply';
 
 /** What a deployed plex-butler-server node offers the admin routes (values as Node-RED resolved them). */
 export interface DeployedServer {
@@ -69,20 +69,8 @@ function dialogTarget(RED: NodeAPI, deployed: DeployedServer | undefined, dialog
   return { url, token: deployed?.token ?? '' };
 }
 
-/** What an admin route answers for a failure: never the token, only the error's code and words. */
-export function failureBody(err: unknown): { ok: false; code: string; message: string; statusCode?: number } {
-  const e = asButlerError(err);
-  return { ok: false, code: e.code, message: e.message, ...(e.statusCode ? { statusCode: e.statusCode } : {}) };
-}
-
-function fail(res: Response, err: unknown): void {
-  res.json(failureBody(err));
-}
-
 /** Registers the routes; `deployedServer` finds a deployed server node by id. */
 export function registerServerAdmin(RED: NodeAPI, deployedServer: (id: string) => DeployedServer | undefined): void {
-  const guard = RED.auth.needsPermission('plex-butler-server.write');
-
   /** A short-lived client for the dialog's values: no retries, a bounded timeout. */
   function dialogClient(body: unknown): ButlerClient {
     const dialog = readDialog(body);
@@ -94,17 +82,17 @@ export function registerServerAdmin(RED: NodeAPI, deployedServer: (id: string) =
   }
 
   function route(path: string, work: (client: ButlerClient) => Promise<Record<string, unknown>>): void {
-    RED.httpAdmin.post(path, guard, (req: Request, res: Response) => {
+    adminPost(RED, path, (req: Request, res: Response) => {
       let client: ButlerClient;
       try {
         client = dialogClient(req.body);
       } catch (err) {
-        fail(res, err);
+        replyFailure(res, err);
         return;
       }
       work(client)
         .then((body) => res.json({ ok: true, ...body }))
-        .catch((err: unknown) => fail(res, err))
+        .catch((err: unknown) => replyFailure(res, err))
         .finally(() => client.close());
     });
   }

@@ -8,20 +8,11 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 import { ButlerError } from '../lib/common/errors';
-import { DEFAULT_GDM_ADDRESS, DEFAULT_GDM_PORT, discoverServers } from '../lib/setup/gdm';
-import { authPageUrl, DEFAULT_AUTH_URL, DEFAULT_PLEX_TV_URL, PinGoneError, PlexServer, PlexTvClient, probeServer, ProbeResult, RateLimitedError } from '../lib/setup/plextv';
-import { asButlerError, plexButlerSection } from './shared';
-import { failureBody } from './server-admin';
-
-/** The `plexButler` section of Node-RED's settings.js. */
-export interface PlexButlerSettings {
-  plexTvUrl: string;
-  authUrl: string;
-  gdmAddress: string;
-  gdmPort: number;
-  /** A sign-in nobody asks about for this long is dropped, with the tokens of a finished one. */
-  signInAbandonMs: number;
-}
+import { discoverServers } from '../lib/setup/gdm';
+import { authPageUrl, PinGoneError, PlexServer, PlexTvClient, probeServer, ProbeResult, RateLimitedError } from '../lib/setup/plextv';
+import { asButlerError } from './error-output';
+import { signInSettings } from './runtime-settings';
+import { adminPost, failureBody, replyFailure } from './admin-reply';
 
 /** A server as the dialog lists it; `token` only for a server the account owns. */
 export interface ServerChoice {
@@ -50,28 +41,12 @@ interface SignIn {
 
 const POLL_MS = 1000;
 const MAX_POLL_MS = 8000;
-/** The editor polls every second; a sign-in nobody asks about for this long is dropped. */
-const ABANDONED_MS = 30_000;
 /** Sign-ins open at once, those whose PIN is still being created included. */
 const MAX_SIGN_INS = 8;
 /** plex.tv's clock and ours differ: a PIN forgotten this close to its expiry counts as expired, not refused. */
 const EXPIRY_MARGIN_MS = 5000;
 const PROBE_TIMEOUT_MS = 3000;
 const CLIENT_ID_FILE = '.plex-butler-client-id';
-
-function readSettings(RED: NodeAPI): PlexButlerSettings {
-  const s = plexButlerSection(RED);
-  const text = (v: unknown, dflt: string): string => (typeof v === 'string' && v.trim() ? v.trim() : dflt);
-  const port = Number(s.gdmPort);
-  const abandonMs = Number(s.signInAbandonMs);
-  return {
-    plexTvUrl: text(s.plexTvUrl, DEFAULT_PLEX_TV_URL),
-    authUrl: text(s.authUrl, DEFAULT_AUTH_URL),
-    gdmAddress: text(s.gdmAddress, DEFAULT_GDM_ADDRESS),
-    gdmPort: Number.isInteger(port) && port > 0 && port < 65536 ? port : DEFAULT_GDM_PORT,
-    signInAbandonMs: Number.isFinite(abandonMs) && abandonMs > 0 ? abandonMs : ABANDONED_MS,
-  };
-}
 
 /** One client identifier per Node-RED instance, kept in the userDir (in memory if it cannot be). */
 function clientIdentifier(RED: NodeAPI): () => string {
@@ -113,10 +88,6 @@ async function listServers(plexTv: PlexTvClient, accountToken: string): Promise<
 function text(body: unknown, key: string): string {
   const v = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined;
   return typeof v === 'string' ? v : '';
-}
-
-function fail(res: Response, err: unknown): void {
-  res.json(failureBody(err));
 }
 
 /**
@@ -248,14 +219,13 @@ function statusReply(signIns: SignIns, s: SignIn | undefined): Record<string, un
 
 /** Registers the sign-in and discovery routes, guarded by plex-butler-server.write. */
 export function registerSignInAdmin(RED: NodeAPI): void {
-  const guard = RED.auth.needsPermission('plex-butler-server.write');
   const clientId = clientIdentifier(RED);
-  const plexTv = (): PlexTvClient => new PlexTvClient({ baseUrl: readSettings(RED).plexTvUrl, clientId: clientId(), timeout: 10000 });
-  const signIns = new SignIns(plexTv, () => readSettings(RED).signInAbandonMs);
+  const plexTv = (): PlexTvClient => new PlexTvClient({ baseUrl: signInSettings(RED).plexTvUrl, clientId: clientId(), timeout: 10000 });
+  const signIns = new SignIns(plexTv, () => signInSettings(RED).signInAbandonMs);
 
-  RED.httpAdmin.post('/plex-butler/signin', guard, (_req: Request, res: Response) => {
+  adminPost(RED, '/plex-butler/signin', (_req: Request, res: Response) => {
     // The place is taken before the await, so requests at once cannot all pass the limit.
-    if (!signIns.reserve()) return fail(res, new ButlerError('QUEUE_FULL', 'Too many sign-ins are open: finish or cancel one first'));
+    if (!signIns.reserve()) return replyFailure(res, new ButlerError('QUEUE_FULL', 'Too many sign-ins are open: finish or cancel one first'));
     // The dialog cancelled (or closed) while the PIN was being created: stop asking plex.tv.
     const gone = new AbortController();
     res.on('close', () => {
@@ -266,27 +236,27 @@ export function registerSignInAdmin(RED: NodeAPI): void {
       .then((pin) => {
         if (gone.signal.aborted) return;
         const s = signIns.add(pin.id, pin.expiresAt);
-        res.json({ ok: true, handle: s.handle, authUrl: authPageUrl(readSettings(RED).authUrl, clientId(), pin.code), expiresAt: new Date(pin.expiresAt).toISOString() });
+        res.json({ ok: true, handle: s.handle, authUrl: authPageUrl(signInSettings(RED).authUrl, clientId(), pin.code), expiresAt: new Date(pin.expiresAt).toISOString() });
       })
       .catch((err: unknown) => {
-        if (!gone.signal.aborted) fail(res, err);
+        if (!gone.signal.aborted) replyFailure(res, err);
       })
       .finally(() => signIns.release());
   });
 
-  RED.httpAdmin.post('/plex-butler/signin/status', guard, (req: Request, res: Response) => {
+  adminPost(RED, '/plex-butler/signin/status', (req: Request, res: Response) => {
     res.json(statusReply(signIns, signIns.get(text(req.body, 'handle'))));
   });
 
-  RED.httpAdmin.post('/plex-butler/signin/cancel', guard, (req: Request, res: Response) => {
+  adminPost(RED, '/plex-butler/signin/cancel', (req: Request, res: Response) => {
     signIns.drop(text(req.body, 'handle'));
     res.json({ ok: true });
   });
 
-  RED.httpAdmin.post('/plex-butler/discover', guard, (_req: Request, res: Response) => {
-    const { gdmAddress, gdmPort } = readSettings(RED);
+  adminPost(RED, '/plex-butler/discover', (_req: Request, res: Response) => {
+    const { gdmAddress, gdmPort } = signInSettings(RED);
     discoverServers({ address: gdmAddress, port: gdmPort })
       .then((r) => res.json({ ok: true, ms: r.ms, servers: r.servers.map((s) => ({ name: s.name, version: s.version, url: s.url, resourceIdentifier: s.resourceIdentifier })) }))
-      .catch((err: unknown) => fail(res, new ButlerError('UNREACHABLE', `Discovery failed: ${asButlerError(err).message}`)));
+      .catch((err: unknown) => replyFailure(res, new ButlerError('UNREACHABLE', `Discovery failed: ${asButlerError(err).message}`)));
   });
 }

@@ -1,8 +1,9 @@
 // Status and error reports of the nodes that follow the notification stream (activity, playback).
-import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
+import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { ButlerError } from '../lib/common/errors';
 import type { StreamState } from '../lib/events/stream';
-import { errorOutputWired, FlowNodeDef, localError, serverUrl } from './shared';
+import { errorOutput, localError } from './error-output';
+import { FlowNodeDef, serverUrl } from './server-link';
 
 export interface StreamReporter {
   /** `cause`: the outage under way, shown while reconnecting (else the last reported code). */
@@ -13,7 +14,7 @@ export interface StreamReporter {
 
 /** `connected` gives the status to show while the stream is up (default: "connected"). */
 export function streamReporter(RED: NodeAPI, node: Node, config: FlowNodeDef, type: string, connected?: () => NodeStatus): StreamReporter {
-  const errorWired = errorOutputWired(config);
+  const sendError = errorOutput(node, config);
   let lastCode = '';
   return {
     state(state, retryMs, cause) {
@@ -31,9 +32,7 @@ export function streamReporter(RED: NodeAPI, node: Node, config: FlowNodeDef, ty
     problem(err) {
       const error = localError(RED, err, serverUrl(RED, config.server));
       lastCode = error.code;
-      const msg = { topic: 'error', payload: null, error: error.toJSON() } as NodeMessage;
-      if (errorWired) node.send([null, msg]);
-      else node.error(error, msg);
+      sendError(error, { topic: 'error', payload: null });
       node.status({ fill: 'red', shape: 'ring', text: error.code });
     },
   };

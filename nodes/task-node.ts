@@ -2,9 +2,11 @@ import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import { ButlerError } from '../lib/common/errors';
 import { checkTaskName } from '../lib/common/validate';
 import { TaskAction } from '../lib/butler/client';
-import { FlowNodeDef, msgString, setupFlowNode, textMemo } from './shared';
+import { setupRequestNode } from './request-node';
+import { FlowNodeDef } from './server-link';
+import { textMemo } from './status-text';
 import { busySessions, IdleDef } from '../lib/events/idle';
-import { playbackTiming } from './playback-timing';
+import { playbackTiming } from './runtime-settings';
 
 export interface TaskNodeDef extends FlowNodeDef, IdleDef {
   task?: string;
@@ -16,8 +18,8 @@ function pickTask(configured: string | undefined, msg: NodeMessageInFlow): strin
   if (own) return checkTaskName(own);
   const fromMsg = (msg as Record<string, unknown>).task;
   if (fromMsg !== undefined && fromMsg !== null && fromMsg !== '') return checkTaskName(typeof fromMsg === 'string' ? fromMsg.trim() : fromMsg);
-  const payload = msgString(msg, 'payload');
-  if (payload !== undefined && payload.trim() !== '') return checkTaskName(payload.trim());
+  const payload = msg.payload;
+  if (typeof payload === 'string' && payload.trim() !== '') return checkTaskName(payload.trim());
   throw new ButlerError('INVALID_TASK', 'No task given: set the node\'s Task, or send msg.task (or msg.payload) with a task name such as BackupDatabase');
 }
 
@@ -26,7 +28,7 @@ export function registerTaskNode(RED: NodeAPI, type: string, action: TaskAction)
   function PlexButlerTaskNode(this: Node, config: TaskNodeDef): void {
     RED.nodes.createNode(this, config);
     const text = textMemo(RED);
-    setupFlowNode(RED, this, config, {
+    setupRequestNode(RED, this, config, {
       parse: (msg) => pickTask(config.task, msg),
       busy: (task) => text(`${type}.status.busy`, { task }),
       work: async (client, task, _msg, call) => {

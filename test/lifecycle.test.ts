@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Node, NodeMessage } from 'node-red';
 import type { ButlerClient } from '../lib/butler/client';
-import type { ServerNode } from '../nodes/shared';
+import type { ServerNode } from '../nodes/server-link';
 import { startSimulator, ButlerSimulator } from '../sim/simulator';
 import { switchServer, SwitchServer } from './fault-servers';
 import { ALL_NODES, eventually, FlowNode, helper, Inbox, sleep, startHelperServer, stopHelperServer } from './helpers';

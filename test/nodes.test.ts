@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import { startSimulator, ButlerSimulator, DEFAULT_TASKS } from '../sim/simulator';
-import { clockTime } from '../nodes/shared';
+import { clockTime } from '../nodes/status-text';
 import { absentUrl } from './fault-servers';
 import { helper, Inbox, loadRig, Rig, sleep, untimed, useRuntime } from './helpers';
 

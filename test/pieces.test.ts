@@ -183,7 +183,7 @@ describe('lib pieces', () => {
 
 describe('localError', () => {
   it('takes msg.error.message from the catalog by code with its values, keeps the client words as detail', async () => {
-    const { localError } = await import('../nodes/shared');
+    const { localError } = await import('../nodes/error-output');
     const seen: Array<[string, unknown]> = [];
     const red = {
       _: (key: string, values: Record<string, unknown>) => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { NodeAPI } from 'node-red';
 import { i18n, LANGUAGES, LOCALES } from './runtime-i18n';
-import { answeredAt, clockTime, textMemo } from '../nodes/shared';
+import { answeredAt, clockTime, textMemo } from '../nodes/status-text';
 
 const KEYS = ['busy', 'started', 'already-running', 'stopped', 'not-running'];
 

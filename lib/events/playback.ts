@@ -7,7 +7,7 @@
 // waits for a notification (or reset() after a reconnect).
 import { EventEmitter } from 'node:events';
 import { ButlerError } from '../common/errors';
-import type { PlayingNotification } from './stream';
+import type { PlayingNotification, StreamState } from './stream';
 import type { PlaybackSession } from './sessions';
 import { judgeSessions, SessionTraces, WatchCounts } from './watching';
 
@@ -47,7 +47,7 @@ export const systemClock: Clock = {
 
 interface PlaybackEvents {
   change: [PlaybackSnapshot, boolean];
-  /** A failed read, once until a read succeeds again. */
+  /** A failed read, once until a read succeeds again, unless the stream is lost then. */
   problem: [ButlerError];
 }
 
@@ -71,6 +71,8 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
   private emptySince: number | undefined;
   private timer: unknown;
   private timerAt = Infinity;
+  /** Whether the notification stream is up, as streamState() last said (up until told otherwise). */
+  private up = true;
 
   constructor(
     private readonly readSessions: SessionReader,
@@ -103,6 +105,22 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
     if (this.closed) return;
     this.traces.clear();
     this.scheduleRead();
+  }
+
+  /** Whether the notification stream is up; while it is not, failed reads are not reported. */
+  get streamUp(): boolean {
+    return this.up;
+  }
+
+  /**
+   * The notification stream's state. Lost (connecting again after a loss counts as lost): a failed
+   * read says nothing new, the lost stream was reported already. Back after an outage: sessionKeys
+   * may have been reset (PMS restarted), so nothing remembered holds: read afresh.
+   */
+  streamState(state: StreamState): void {
+    const wasUp = this.up;
+    this.up = state === 'connected' || (wasUp && state === 'connecting');
+    if (state === 'connected' && !wasUp) this.reset();
   }
 
   /** Reads now (joining a read under way) and answers with the resulting state. */
@@ -183,7 +201,7 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
   }
 
   private reportOnce(err: unknown): void {
-    if (this.closed || this.failures > 1) return;
+    if (this.closed || this.failures > 1 || !this.up) return;
     this.emit('problem', err instanceof ButlerError ? err : new ButlerError('INTERNAL', String(err)));
   }
 
