@@ -1,7 +1,7 @@
 // "Sign in with Plex" and "Find servers" in the plex-butler-server dialog. Served by Node-RED at
 // resources/node-red-contrib-plex-butler/plex-butler-signin.js; needs plex-butler-editor.js.
 // PlexButlerSignIn.attach(node) wires an open dialog; PlexButlerSignIn.stop(id) ends its sign-in.
-/* exported PlexButlerSignIn -- used by plex-butler-server-dialog.js */
+/* exported PlexButlerSignIn -- used by editor/plex-butler-server.ts */
 namespace PlexButlerSignIn {
     const POLL_MS = 1000;
     // After the popup closed, a click on Allow may still be on its way through plex.tv.

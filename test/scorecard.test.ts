@@ -135,19 +135,6 @@ function sharedKeys(editor: string, type: string): string[] {
 }
 
 const htmlFiles = fs.readdirSync(path.join(ROOT, 'nodes')).filter((f) => f.endsWith('.html'));
-
-/**
- * The editor code of a type: nodes/<type>.html with the editor/*.ts sources of the scripts it loads,
- * but for the shared plex-butler-editor.js (checked on its own below).
- */
-function editorCode(type: string): string {
-  const html = read('nodes', `${type}.html`);
-  const own = [...html.matchAll(/<script src="resources\/node-red-contrib-plex-butler\/([\w-]+)\.js"><\/script>/g)]
-    .map((m) => m[1])
-    .filter((name) => name !== 'plex-butler-editor');
-  return [html, ...own.map((name) => read('editor', `${name}.ts`))].join('\n');
-}
-
 const defs = new Map<string, Registration>();
 for (const file of htmlFiles) for (const r of registrations(read('nodes', file), file)) defs.set(r.type, r);
 
@@ -328,7 +315,9 @@ describe('flow library scorecard (offline)', () => {
         assert.deepEqual(Object.keys(catalog), [type], `${type}.json has one top-level key, the type`);
         const has = (key: string): boolean =>
           key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), catalog) !== undefined;
-        const editor = editorCode(type);
+        // The type's editor code: its .html, and editor/<type>.ts where the type has code of its own.
+        const own = path.join(ROOT, 'editor', `${type}.ts`);
+        const editor = read('nodes', `${type}.html`) + (fs.existsSync(own) ? fs.readFileSync(own, 'utf8') : '');
         const used = [
           ...[...editor.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]),
           ...[...editor.matchAll(/_\('([^']+)'\s*[,)]/g)].map((m) => m[1]),

@@ -1,10 +1,10 @@
-// The editor definition of plex-butler-server past its literal part: labels, validators, the dialog
+// The editor definition of plex-butler-server beyond its literal part: labels, validators, the dialog
 // (Test connection and the sign-in panel) and the token check of deployed servers. Served by
-// Node-RED at resources/node-red-contrib-plex-butler/plex-butler-server-dialog.js; loaded by
-// nodes/plex-butler-server.html with plex-butler-editor.js and plex-butler-signin.js, whose
-// registerType calls these functions.
-/* exported PlexButlerServerDialog -- used by nodes/plex-butler-server.html */
-namespace PlexButlerServerDialog {
+// Node-RED at resources/node-red-contrib-plex-butler/plex-butler-server.js. The registerType
+// of nodes/plex-butler-server.html calls it; that file also loads what it needs, plex-butler-editor.js
+// and plex-butler-signin.js.
+/* exported PlexButlerServer -- used by nodes/plex-butler-server.html */
+namespace PlexButlerServer {
     const TYPE = 'plex-butler-server';
 
     /** What the editor holds of a plex-butler-server node, as far as this file reads it. */
@@ -51,7 +51,7 @@ namespace PlexButlerServerDialog {
     }
 
     /** true: a token is stored or typed; false: none; null: not known (deployed, credentials not loaded). */
-    export function hasToken(node: ServerNode): boolean | null {
+    function hasToken(node: ServerNode): boolean | null {
         const c = node.credentials;
         if (c && c.token && c.token !== '__PWRD__') { return true; }
         if (c && typeof c.has_token === 'boolean') { return c.has_token; }
