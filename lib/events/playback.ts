@@ -7,6 +7,7 @@
 // waits for a notification (or reset() after a reconnect).
 import { EventEmitter } from 'node:events';
 import { ButlerError } from '../common/errors';
+import { backoffStep } from '../common/backoff';
 import type { PlayingNotification } from './stream';
 import type { PlaybackSession } from './sessions';
 import { judgeSessions, SessionTraces, WatchCounts } from './watching';
@@ -175,7 +176,7 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
     }
     const { minReadGapMs, busyPollMs, idleGraceMs } = this.options;
     if (this.failures > 0) {
-      const wait = Math.min(busyPollMs, Math.max(1, minReadGapMs) * 2 ** Math.min(this.failures - 1, 30));
+      const wait = backoffStep({ firstMs: Math.max(1, minReadGapMs), maxMs: busyPollMs, low: 1, high: 1 }, this.failures - 1);
       this.readAt(this.clock.now() + wait);
     } else if (this.snapshot?.state === 'busy') {
       this.readAt(this.emptySince === undefined ? this.lastReadAt + busyPollMs : this.emptySince + idleGraceMs);
