@@ -3,7 +3,7 @@
 
 /** What ended a controller of ours. */
 export type AbortCause =
-  /** The client (or the stream) was closed: a redeploy or a shutdown. */
+  /** The client or the playback watch was closed: a redeploy or a shutdown. */
   | 'closed'
   /** Every caller waiting on a shared call stopped waiting, so the call is no longer needed. */
   | 'all-callers-left'

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { ButlerError } from '../common/errors';
 import { backoffStep } from '../common/backoff';
+import { abortFor } from '../common/abort';
 import type { PlayingNotification } from './stream';
 import type { PlaybackSession } from './sessions';
 import { judgeSessions, SessionTraces, WatchCounts } from './watching';
@@ -113,7 +114,7 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
 
   /** Stops for good: no timer left, the read under way is aborted, nothing more is emitted. */
   close(): void {
-    this.closing.abort();
+    abortFor(this.closing, 'closed');
     this.clearTimer();
     this.removeAllListeners();
   }
