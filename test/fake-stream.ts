@@ -106,8 +106,8 @@ export class FakeTransport implements StreamTransport {
     });
   }
 
-  statusError(status: number, retryAfter?: string): ButlerError | undefined {
-    return this.http.statusError(status, retryAfter);
+  statusError(...args: Parameters<ServerHttp['statusError']>): ButlerError | undefined {
+    return this.http.statusError(...args);
   }
 
   transportFailure(err: unknown): ReturnType<ServerHttp['transportFailure']> {

@@ -1,7 +1,7 @@
 // The small pieces of lib/ on their own: single flight, the retry decision, the playback watch.
 import assert from 'node:assert/strict';
 import { getEventListeners, setMaxListeners } from 'node:events';
-import { SingleFlight } from '../lib/butler/shared-calls';
+import { Run, SingleFlight } from '../lib/butler/shared-calls';
 import { defaultRetryOptions, retryAfterMs, retryDelay } from '../lib/butler/retry';
 import { ButlerError } from '../lib/common/errors';
 import { PlaybackSnapshot, PlaybackWatch } from '../lib/events/playback';
@@ -23,25 +23,25 @@ describe('lib pieces', () => {
         return runs;
       };
       const deadline = Date.now() + 1000;
-      const both = await Promise.all([flights.run('k', { deadline, timeout }, work), flights.run('k', { deadline, timeout }, work)]);
+      const both = await Promise.all([flights.join('k', { deadline, timeout }, work), flights.join('k', { deadline, timeout }, work)]);
       assert.deepEqual(both, [1, 1]);
-      assert.equal(await flights.run('k', { deadline, timeout }, work), 2);
-      assert.equal(await flights.run('other', { deadline, timeout }, work), 3);
+      assert.equal(await flights.join('k', { deadline, timeout }, work), 2);
+      assert.equal(await flights.join('other', { deadline, timeout }, work), 3);
       assert.equal(flights.size, 0);
     });
 
     it('a caller that leaves gets ABORTED; the run is cancelled only when the last one left', async () => {
       const flights = new SingleFlight<string>();
       let seen: AbortSignal | undefined;
-      const work = (ctrl: AbortController): Promise<string> => {
+      const work = ({ ctrl }: Run): Promise<string> => {
         seen = ctrl.signal;
         return new Promise((resolve) => setTimeout(() => resolve('done'), 80));
       };
       const a = new AbortController();
       const b = new AbortController();
       const deadline = Date.now() + 1000;
-      const first = flights.run('k', { signal: a.signal, deadline, timeout }, work);
-      const second = flights.run('k', { signal: b.signal, deadline, timeout }, work);
+      const first = flights.join('k', { signal: a.signal, deadline, timeout }, work);
+      const second = flights.join('k', { signal: b.signal, deadline, timeout }, work);
       a.abort();
       await assert.rejects(first, { code: 'ABORTED' });
       assert.equal(seen?.aborted, false);
@@ -58,17 +58,17 @@ describe('lib pieces', () => {
       const listeners = (): number => getEventListeners(node.signal, 'abort').length;
       const deadline = Date.now() + 1000;
       const work = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('done'), 20));
-      const waits = Array.from({ length: 500 }, (_, i) => flights.run(`k${i % 50}`, { signal: node.signal, deadline, timeout }, work));
+      const waits = Array.from({ length: 500 }, (_, i) => flights.join(`k${i % 50}`, { signal: node.signal, deadline, timeout }, work));
       assert.equal(listeners(), 1);
       assert.deepEqual(new Set(await Promise.all(waits)), new Set(['done']));
       assert.equal(listeners(), 0);
       // An abort ends every wait on the signal, and the runs no one waits for any more are cancelled.
       const seen: AbortSignal[] = [];
-      const hang = (ctrl: AbortController): Promise<string> => {
+      const hang = ({ ctrl }: Run): Promise<string> => {
         seen.push(ctrl.signal);
         return new Promise(() => undefined);
       };
-      const hung = Array.from({ length: 300 }, (_, i) => flights.run(`h${i % 30}`, { signal: node.signal, deadline, timeout }, hang));
+      const hung = Array.from({ length: 300 }, (_, i) => flights.join(`h${i % 30}`, { signal: node.signal, deadline, timeout }, hang));
       assert.equal(listeners(), 1);
       node.abort();
       const ended = await Promise.allSettled(hung);
@@ -82,8 +82,8 @@ describe('lib pieces', () => {
     it('a caller with an earlier deadline gets its own TIMEOUT', async () => {
       const flights = new SingleFlight<string>();
       const work = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('done'), 100));
-      const late = flights.run('k', { deadline: Date.now() + 1000, timeout }, work);
-      const early = flights.run('k', { deadline: Date.now() + 20, timeout }, work);
+      const late = flights.join('k', { deadline: Date.now() + 1000, timeout }, work);
+      const early = flights.join('k', { deadline: Date.now() + 20, timeout }, work);
       await assert.rejects(early, { code: 'TIMEOUT' });
       assert.equal(await late, 'done');
     });

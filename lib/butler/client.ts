@@ -1,15 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isCancel } from 'axios';
 import { ButlerError } from '../common/errors';
 import { ButlerTask, parseTaskList } from './tasks';
 import { AllAction, checkTaskName } from '../common/validate';
-import { Answer, ServerHttp } from './transport';
-import { defaultRetryOptions, Failure, retryDelay, RetryOptions } from './retry';
-import { SingleFlight } from './shared-calls';
-import { Slots } from './slots';
+import { ServerHttp, unknownTaskError } from './transport';
+import { defaultRetryOptions } from './retry';
+import { CallPipeline } from './call';
 import { ButlerSettings, parsePrefs, settingsQuery } from './prefs';
 import { mediaContainer } from '../common/json';
-import { parseSessionCount, parseSessions, PlaybackSession } from '../events/sessions';
+import { parseSessions, PlaybackSession } from '../events/sessions';
+import { judgeSessions } from '../events/watching';
 import { NotificationKind, NotificationStream, StreamTiming } from '../events/stream';
 import { HistoryPage, historyRoute, metadataRoute, parseDurations, parseHistoryPage } from '../history/reader';
 import { ServerActivity, toServerActivities } from '../events/activity';
@@ -66,21 +64,6 @@ export interface Identity {
   claimed: boolean;
 }
 
-/** One request as the client's methods describe it. */
-interface RequestSpec {
-  method: 'GET' | 'POST' | 'DELETE' | 'PUT';
-  route: string;
-  /** Reads are retried when the failure is likely to pass; writes never are. */
-  retry: boolean;
-  signal?: AbortSignal;
-  /** When the whole call must be over; default now + timeout. */
-  deadline?: number;
-}
-
-/** Why a request's controller was aborted. */
-const TIMED_OUT = 'timeout';
-const CLOSED = 'closed';
-
 /**
  * Talks to the Butler of one Plex Media Server. One instance per server config: it keeps a
  * keep-alive pool, bounds requests in flight, shares identical concurrent calls and never puts
@@ -95,10 +78,8 @@ export class ButlerClient {
   readonly baseUrl: string;
   readonly timeout: number;
   private readonly http: ServerHttp;
-  private readonly slots: Slots;
-  private readonly retryOptions: RetryOptions;
-  private readonly flights = new SingleFlight<Answer>();
-  private readonly controllers = new Set<AbortController>();
+  /** How every call goes (sharing, slots, deadline, retries, the wire); this class says what each route means. */
+  private readonly calls: CallPipeline;
   /** Activity uuids this package asked the server to cancel (oldest first), for the report node. */
   private readonly cancelled = new Set<string>();
   private closed = false;
@@ -108,22 +89,19 @@ export class ButlerClient {
     this.http = new ServerHttp({ ...options, maxSockets: maxInFlight, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 });
     this.baseUrl = this.http.baseUrl;
     this.timeout = options.timeout && options.timeout > 0 ? options.timeout : 10000;
-    this.slots = new Slots(maxInFlight, Math.max(0, options.maxQueue ?? 1000));
-    this.retryOptions = { ...defaultRetryOptions, limit: Math.max(0, options.retries ?? defaultRetryOptions.limit) };
+    const retry = { ...defaultRetryOptions, limit: Math.max(0, options.retries ?? defaultRetryOptions.limit) };
+    this.calls = new CallPipeline(this.http, { timeout: this.timeout, maxInFlight, maxQueue: Math.max(0, options.maxQueue ?? 1000), retry });
   }
 
   /** GET /butler: every task the server knows, in server order. */
   async listTasks(options: CallOptions = {}, deadline?: number): Promise<ButlerTask[]> {
-    const answer = await this.request({ method: 'GET', route: '/butler', retry: true, signal: options.signal, deadline });
-    this.expectFound(answer);
-    return parseTaskList(answer.body);
+    return this.taskList(options, deadline);
   }
 
   /** POST /butler/{task}: 200 started, 202 already running, 404 unknown. */
   async startTask(name: unknown, options: CallOptions = {}): Promise<TaskResult> {
     const task = checkTaskName(name);
-    const answer = await this.request({ method: 'POST', route: taskPath(task), retry: false, signal: options.signal }).catch(stampTask(task));
-    if (answer.status === 404) throw unknownTask(task);
+    const answer = await this.calls.call({ method: 'POST', route: taskPath(task), retry: false, notFound: 'unknown-task', task, signal: options.signal });
     return { task, action: 'start', result: answer.status === 202 ? 'already-running' : 'started' };
   }
 
@@ -132,22 +110,22 @@ export class ButlerClient {
     const task = checkTaskName(name);
     // The follow-up list shares the budget: the whole stop answers within `timeout`.
     const deadline = Date.now() + this.timeout;
-    const answer = await this.request({ method: 'DELETE', route: taskPath(task), retry: false, signal: options.signal, deadline }).catch(stampTask(task));
+    const answer = await this.calls.call({ method: 'DELETE', route: taskPath(task), retry: false, notFound: 'an-answer', task, signal: options.signal, deadline });
     if (answer.status !== 404) return { task, action: 'stop', result: 'stopped' };
-    const tasks = await this.listTasks(options, deadline).catch(stampTask(task));
-    if (!tasks.some((t) => t.name === task)) throw unknownTask(task);
+    const tasks = await this.taskList(options, deadline, task);
+    if (!tasks.some((t) => t.name === task)) throw unknownTaskError(task);
     return { task, action: 'stop', result: 'not-running' };
   }
 
   /** POST /butler: the server starts every enabled task due today. */
   async startAll(options: CallOptions = {}): Promise<AllResult> {
-    this.expectFound(await this.request({ method: 'POST', route: '/butler', retry: false, signal: options.signal }));
+    await this.calls.call({ method: 'POST', route: '/butler', retry: false, notFound: 'no-butler', signal: options.signal });
     return { action: 'start', result: 'started' };
   }
 
   /** DELETE /butler: stops running tasks and empties the queue. */
   async stopAll(options: CallOptions = {}): Promise<AllResult> {
-    this.expectFound(await this.request({ method: 'DELETE', route: '/butler', retry: false, signal: options.signal }));
+    await this.calls.call({ method: 'DELETE', route: '/butler', retry: false, notFound: 'no-butler', signal: options.signal });
     return { action: 'stop', result: 'stopped' };
   }
 
@@ -172,7 +150,8 @@ export class ButlerClient {
     this.cancelled.add(id);
     if (this.cancelled.size > CANCELLED_KEPT) this.cancelled.delete(this.cancelled.values().next().value as string);
     try {
-      const answer = await this.request({ method: 'DELETE', route: `/activities/${encodeURIComponent(id)}`, retry: false, signal: options.signal });
+      const route = `/activities/${encodeURIComponent(id)}`;
+      const answer = await this.calls.call({ method: 'DELETE', route, retry: false, notFound: 'an-answer', signal: options.signal });
       if (answer.status !== 404) return 'cancelled';
       this.cancelled.delete(id);
       return 'gone';
@@ -190,7 +169,7 @@ export class ButlerClient {
 
   /** GET /identity (needs no token): proves the address is a Plex server. */
   async identity(options: CallOptions = {}): Promise<Identity> {
-    const answer = await this.request({ method: 'GET', route: '/identity', retry: true, signal: options.signal });
+    const answer = await this.calls.call({ method: 'GET', route: '/identity', retry: true, notFound: 'an-answer', signal: options.signal });
     const mc = answer.status === 200 ? findMediaContainer(answer.body) : undefined;
     if (!mc) throw new ButlerError('BAD_RESPONSE', `${this.baseUrl} does not look like a Plex Media Server (no identity)`, { statusCode: answer.status });
     return {
@@ -200,9 +179,9 @@ export class ButlerClient {
     };
   }
 
-  /** GET /status/sessions: how many playbacks are under way. */
+  /** GET /status/sessions: how many playbacks are under way, counted as every other count of sessions is. */
   async sessionCount(options: CallOptions = {}): Promise<number> {
-    return parseSessionCount(await this.readFound('/status/sessions', options));
+    return judgeSessions(await this.sessions(options), undefined, { countPaused: true, lingerMs: Infinity }, Date.now()).sessions;
   }
 
   /** GET /status/sessions: the playbacks under way, one entry each. */
@@ -222,7 +201,7 @@ export class ButlerClient {
   async putSettings(change: unknown, options: CallOptions = {}): Promise<ButlerSettings> {
     const deadline = Date.now() + this.timeout;
     const query = settingsQuery(change, await this.getSettings(options, deadline));
-    this.expectFound(await this.request({ method: 'PUT', route: `/:/prefs?${query}`, retry: false, signal: options.signal, deadline }));
+    await this.calls.call({ method: 'PUT', route: `/:/prefs?${query}`, retry: false, notFound: 'no-butler', signal: options.signal, deadline });
     return this.getSettings(options, deadline);
   }
 
@@ -233,7 +212,7 @@ export class ButlerClient {
 
   /** GET /library/metadata/<keys>: durations in ms by ratingKey; deleted items are absent (a 404: none of them). */
   async itemDurations(keys: readonly string[], options: CallOptions = {}): Promise<Map<string, number>> {
-    const answer = await this.request({ method: 'GET', route: metadataRoute(keys), retry: true, signal: options.signal });
+    const answer = await this.calls.call({ method: 'GET', route: metadataRoute(keys), retry: true, notFound: 'an-answer', signal: options.signal });
     return answer.status === 404 ? new Map() : parseDurations(answer.body);
   }
 
@@ -244,113 +223,32 @@ export class ButlerClient {
 
   /** Requests on the wire and waiting, for status and tests. */
   get load(): { active: number; waiting: number } {
-    return this.slots.load;
+    return this.calls.load;
   }
 
   /** Aborts every request in flight or queued, frees the sockets. Later calls fail with ABORTED. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.controllers) c.abort(CLOSED);
-    this.slots.rejectAll(closedError());
+    this.calls.close();
     this.http.destroy();
   }
 
+  /** GET /butler, on behalf of `task` when a task call reads it (its errors then name the task). */
+  private async taskList(options: CallOptions, deadline?: number, task?: string): Promise<ButlerTask[]> {
+    const answer = await this.calls.call({ method: 'GET', route: '/butler', retry: true, notFound: 'no-butler', task, signal: options.signal, deadline });
+    return parseTaskList(answer.body);
+  }
+
+  /** A read of a route every Plex server has (a 404 means the URL points elsewhere). */
   private async readFound(route: string, options: CallOptions, deadline?: number): Promise<string> {
-    const answer = await this.request({ method: 'GET', route, retry: true, signal: options.signal, deadline });
-    this.expectFound(answer);
+    const answer = await this.calls.call({ method: 'GET', route, retry: true, notFound: 'no-butler', signal: options.signal, deadline });
     return answer.body;
   }
-
-  /** A 404 on a route every Plex server has means the URL points elsewhere. */
-  private expectFound(answer: Answer): void {
-    if (answer.status !== 404) return;
-    throw new ButlerError('BAD_RESPONSE', `No Butler at ${this.baseUrl} (404): check the server URL, including any reverse-proxy path`, { statusCode: 404 });
-  }
-
-  /** One call, shared with identical calls in flight, within its deadline. */
-  private request(spec: RequestSpec): Promise<Answer> {
-    if (this.closed) return Promise.reject(closedError());
-    const deadline = spec.deadline ?? Date.now() + this.timeout;
-    const join = { signal: spec.signal, deadline, timeout: () => this.timeoutError() };
-    return this.flights.run(`${spec.method} ${spec.route}`, join, (ctrl, until) => this.perform(spec, ctrl, until));
-  }
-
-  /** Waits for a slot, tries (and for reads retries), and names whatever ended the call. */
-  private async perform(spec: RequestSpec, ctrl: AbortController, deadline: number): Promise<Answer> {
-    const timer = setTimeout(() => ctrl.abort(TIMED_OUT), Math.max(0, deadline - Date.now()));
-    this.controllers.add(ctrl);
-    let last: ButlerError | undefined;
-    try {
-      await this.slots.acquire(ctrl.signal);
-      try {
-        return await this.tries(spec, ctrl.signal, deadline, (e) => (last = e));
-      } finally {
-        this.slots.release();
-      }
-    } catch (err) {
-      throw this.explain(err, ctrl.signal, last);
-    } finally {
-      clearTimeout(timer);
-      this.controllers.delete(ctrl);
-    }
-  }
-
-  /** Tries until an answer, a failure not worth retrying, or no time for another try. */
-  private async tries(spec: RequestSpec, signal: AbortSignal, deadline: number, retrying: (e: ButlerError) => void): Promise<Answer> {
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await this.tryOnce(spec, signal);
-      if ('answer' in outcome) return outcome.answer;
-      const wait = spec.retry ? retryDelay(this.retryOptions, attempt, outcome, deadline) : undefined;
-      if (wait === undefined) throw outcome.error;
-      retrying(outcome.error);
-      await sleep(wait, undefined, { signal });
-    }
-  }
-
-  private async tryOnce(spec: RequestSpec, signal: AbortSignal): Promise<{ answer: Answer } | Failure> {
-    let answer: Answer;
-    try {
-      answer = await this.http.send(spec.method, spec.route, signal);
-    } catch (err) {
-      if (signal.aborted || isCancel(err)) throw err;
-      return this.http.transportFailure(err);
-    }
-    const error = this.http.statusError(answer.status, answer.retryAfter);
-    return error ? { error, retryAfter: answer.retryAfter } : { answer };
-  }
-
-  /** Turns whatever ended a call into a ButlerError; aborts say why. */
-  private explain(err: unknown, signal: AbortSignal, last: ButlerError | undefined): ButlerError {
-    if (!signal.aborted) return err instanceof ButlerError ? err : new ButlerError('INTERNAL', `Unexpected failure: ${String(err)}`);
-    // Time ran out during a retry: what the server said before says more than TIMEOUT.
-    if (signal.reason === TIMED_OUT) return last ?? this.timeoutError();
-    if (signal.reason === CLOSED) return closedError();
-    return new ButlerError('ABORTED', 'Request cancelled');
-  }
-
-  private timeoutError(): ButlerError {
-    return new ButlerError('TIMEOUT', `No answer from Plex at ${this.baseUrl} within ${this.timeout} ms`);
-  }
-}
-
-function closedError(): ButlerError {
-  return new ButlerError('ABORTED', 'Request cancelled: the Plex server node was closed (redeploy or shutdown)');
 }
 
 function taskPath(task: string): string {
   return `/butler/${encodeURIComponent(task)}`;
-}
-
-/** Names the task on an error of a task call, the one place where the task is known. */
-function stampTask(task: string): (err: unknown) => never {
-  return (err) => {
-    throw err instanceof ButlerError && err.task === undefined ? err.withTask(task) : err;
-  };
-}
-
-function unknownTask(task: string): ButlerError {
-  return new ButlerError('UNKNOWN_TASK', `Plex has no Butler task named "${task}"`, { statusCode: 404, task });
 }
 
 /** The MediaContainer object of a JSON body, or undefined. */

@@ -1,16 +1,11 @@
 // Stop all maintenance: the Butler, then the maintenance activities the server runs on its own.
 import { ButlerError } from '../common/errors';
-import { isMaintenance, ServerActivity } from '../events/activity';
+import { isMaintenance, NamedActivity, ServerActivity } from '../events/activity';
 import type { ButlerClient, CallOptions } from './client';
 import { ACTIVITY_UUID } from '../common/validate';
 
 /** One activity as the stop result names it. */
-export interface NamedActivity {
-  uuid: string;
-  type: string;
-  title: string;
-  subtitle: string;
-}
+export type { NamedActivity };
 
 export interface StopMaintenanceResult {
   action: 'stop';

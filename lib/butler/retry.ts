@@ -1,7 +1,10 @@
-// When a failed read is tried again, and after how long. One function decides, from data.
-// (A call lost on a kept-alive socket the server had closed is sent again below this decision, by
-// ServerHttp.send: the server never saw it, so it is not a retry of what the server answered.)
+// Whether a call is tried again, in one module: the retry of a failed read (after a wait, when the
+// failure is likely to pass), and the resend of any call lost on a kept-alive socket the server
+// had closed (at once, below the retry loop: the server never saw it, so it is not a retry of what
+// the server answered). Both decide from data; the call pipeline (call.ts) acts on them.
+import { isAxiosError } from 'axios';
 import { ButlerError } from '../common/errors';
+import { backoffWait } from '../common/backoff';
 
 export interface RetryOptions {
   /** Extra tries after the first. */
@@ -40,8 +43,8 @@ export function retryDelay(options: RetryOptions, attempt: number, failure: Fail
   const { error } = failure;
   const passing = error.statusCode !== undefined ? options.statuses.includes(error.statusCode) : options.codes.includes(error.code) && !failure.lasting;
   if (!passing || attempt >= options.limit) return undefined;
-  const base = Math.min(options.maxBackoffMs, options.backoffMs * 2 ** attempt);
-  const wait = retryAfterMs(failure.retryAfter, now) ?? base + Math.floor(Math.random() * base);
+  const policy = { firstMs: options.backoffMs, maxMs: options.maxBackoffMs, low: 1, high: 2 };
+  const wait = retryAfterMs(failure.retryAfter, now) ?? backoffWait(policy, attempt);
   return now + wait < deadline ? wait : undefined;
 }
 
@@ -52,4 +55,17 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const at = Date.parse(value);
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * Whether a call that failed with `err` is sent once more on a new socket: it died, with no
+ * answer, on a socket the agent had kept alive from an earlier call (Node's documentation advises
+ * this, `request.reusedSocket`), and the caller has not given up. Every call of ours is idempotent.
+ */
+export function resendOnNewSocket(err: unknown, signal: AbortSignal): boolean {
+  if (signal.aborted || !isAxiosError(err) || err.response !== undefined || !STALE_SOCKET_CODES.has(err.code ?? '')) return false;
+  const req: unknown = err.request;
+  return typeof req === 'object' && req !== null && 'reusedSocket' in req && req.reusedSocket === true;
 }

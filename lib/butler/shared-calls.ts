@@ -1,22 +1,13 @@
 // Identical calls in flight at the same time share one run of the work.
 import { ButlerError } from '../common/errors';
-
-/** Why a shared run's controller was aborted: every caller left. */
-const ALL_CALLERS_LEFT = 'cancelled';
-
-interface Flight<T> {
-  promise: Promise<T>;
-  ctrl: AbortController;
-  deadline: number;
-  callers: number;
-}
+import { abortFor } from '../common/abort';
 
 export interface JoinOptions {
   /** Ends this caller's wait (not the shared run, unless it was the last caller) with ABORTED. */
   signal?: AbortSignal;
-  /** This caller's own deadline; a caller who must stop before the run's gets its own TIMEOUT. */
+  /** This caller's own deadline: past it the caller stops waiting (the run goes on for others). */
   deadline: number;
-  /** The error for a caller whose deadline passes first. */
+  /** The error for a caller whose deadline passes before the run noted a failure. */
   timeout: () => ButlerError;
 }
 
@@ -51,23 +42,48 @@ class AbortWaits {
   }
 }
 
+/** What the work of a shared run gets: the run's controller, its deadline and where to note a failure. */
+export interface Run {
+  readonly ctrl: AbortController;
+  /** The deadline of the caller that started the run; retries that would end past it are not begun. */
+  readonly deadline: number;
+  /** A failure the run tries past: a caller whose deadline comes first gets it instead of TIMEOUT. */
+  failed(error: ButlerError): void;
+}
+
+class SharedRun implements Run {
+  lastFailure?: ButlerError;
+  readonly ctrl = new AbortController();
+
+  constructor(readonly deadline: number) {}
+
+  failed(error: ButlerError): void {
+    this.lastFailure = error;
+  }
+}
+
+interface Flight<T> {
+  run: SharedRun;
+  promise: Promise<T>;
+  callers: number;
+}
+
 /**
- * Shares one run per key among the callers that arrive while it runs. Each caller may stop
- * waiting on its own; when the last one has gone, the run's controller is aborted (reason
- * ALL_CALLERS_LEFT) and the key is free again, so later callers start afresh instead of joining a
- * cancelled run. The work gets the controller to abort for reasons of its own (a deadline, a close).
+ * Shares one run per key among the callers that arrive while it runs, and holds each caller's
+ * deadline: the one place a call's time runs out. Each caller stops waiting on its own (its signal,
+ * its deadline); when the last one has gone, the run's controller is aborted ('all-callers-left')
+ * and the key is free again, so later callers start afresh instead of joining a cancelled run. The
+ * work gets the controller to abort for reasons of its own (a close).
  */
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
   private readonly aborts = new AbortWaits();
 
-  /** Runs `work` for `key`, or joins the run already under way. */
-  run(key: string, options: JoinOptions, work: (ctrl: AbortController, deadline: number) => Promise<T>): Promise<T> {
+  /** Runs `work` for `key`, or joins the run already under way, and waits for it within this caller's deadline. */
+  join(key: string, options: JoinOptions, work: (run: Run) => Promise<T>): Promise<T> {
     const flight = this.flights.get(key) ?? this.start(key, options.deadline, work);
     flight.callers++;
-    const early = options.deadline < flight.deadline;
-    if (!options.signal && !early) return flight.promise;
-    return this.wait(key, flight, options, early);
+    return this.wait(key, flight, options);
   }
 
   /** Runs in flight now. */
@@ -75,9 +91,9 @@ export class SingleFlight<T> {
     return this.flights.size;
   }
 
-  private start(key: string, deadline: number, work: (ctrl: AbortController, deadline: number) => Promise<T>): Flight<T> {
-    const ctrl = new AbortController();
-    const flight: Flight<T> = { promise: work(ctrl, deadline), ctrl, deadline, callers: 0 };
+  private start(key: string, deadline: number, work: (run: Run) => Promise<T>): Flight<T> {
+    const run = new SharedRun(deadline);
+    const flight: Flight<T> = { run, promise: work(run), callers: 0 };
     const forget = (): void => {
       if (this.flights.get(key) === flight) this.flights.delete(key);
     };
@@ -89,11 +105,11 @@ export class SingleFlight<T> {
   private leave(key: string, flight: Flight<T>): void {
     if (--flight.callers > 0) return;
     if (this.flights.get(key) === flight) this.flights.delete(key);
-    if (!flight.ctrl.signal.aborted) flight.ctrl.abort(ALL_CALLERS_LEFT);
+    if (!flight.run.ctrl.signal.aborted) abortFor(flight.run.ctrl, 'all-callers-left');
   }
 
-  /** One caller's wait, ended early by its signal or its own deadline. */
-  private wait(key: string, flight: Flight<T>, options: JoinOptions, early: boolean): Promise<T> {
+  /** One caller's wait, ended early by its signal or its deadline (then with the run's last failure, or TIMEOUT). */
+  private wait(key: string, flight: Flight<T>, options: JoinOptions): Promise<T> {
     const { signal } = options;
     if (signal?.aborted) {
       this.leave(key, flight);
@@ -106,7 +122,7 @@ export class SingleFlight<T> {
         reject(err);
       };
       const onAbort = (): void => stop(new ButlerError('ABORTED', 'Request cancelled: the node was closed'));
-      const timer = early ? setTimeout(() => stop(options.timeout()), Math.max(0, options.deadline - Date.now())) : undefined;
+      const timer = setTimeout(() => stop(flight.run.lastFailure ?? options.timeout()), Math.max(0, options.deadline - Date.now()));
       const forget = signal ? this.aborts.add(signal, onAbort) : undefined;
       const cleanup = (): void => {
         forget?.();

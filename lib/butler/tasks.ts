@@ -1,6 +1,7 @@
 // The Butler's task list (GET /butler), in its JSON and XML shapes.
 import { ButlerError } from '../common/errors';
 import { isObject, toBool, type Raw } from '../common/json';
+import { describeHtmlPage } from '../common/html';
 
 export interface ButlerTask {
   name: string;
@@ -60,10 +61,7 @@ function parseXml(body: string): unknown[] {
 
 function describe(body: string): string {
   const t = body.trimStart().slice(0, 200).toLowerCase();
-  if (t.startsWith('<!doctype html') || t.startsWith('<html')) {
-    const title = /<title>([^<]{0,80})<\/title>/i.exec(body);
-    return `an HTML page${title ? ` ("${title[1].trim()}")` : ''}`;
-  }
+  if (t.startsWith('<!doctype html') || t.startsWith('<html')) return describeHtmlPage(body);
   if (t === '') return 'an empty body';
   return 'a body that is neither Butler JSON nor XML';
 }
@@ -95,9 +93,4 @@ export function parseTaskList(body: string): ButlerTask[] {
   if (list === undefined || list === null) return [];
   const items = Array.isArray(list) ? list : [list];
   return items.map(toTask);
-}
-
-/** One line on what a non-Butler body was, for error messages. */
-export function describeBody(body: string): string {
-  return describe(body);
 }

@@ -79,13 +79,26 @@ export function transportFailure(err: unknown, baseUrl: string): Failure {
   return { error: new ButlerError('UNREACHABLE', `Cannot reach Plex at ${baseUrl} (${what})`), lasting };
 }
 
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+/** What a 404 means on a route: each route of the client declares one, `statusError` reads it. */
+export type NotFoundMeaning =
+  /** Something the caller reads: a stop of a task that is not running, an activity that ended, a deleted item. */
+  | 'an-answer'
+  /** Every Plex server has the route: the URL points elsewhere. */
+  | 'no-butler'
+  /** The server has no task of the name in the route. */
+  | 'unknown-task';
 
-/** Whether a call failed, with no answer, on a socket the agent had kept alive from an earlier call. */
-function diedOnStaleSocket(err: unknown): boolean {
-  if (!isAxiosError(err) || err.response !== undefined || !STALE_SOCKET_CODES.has(err.code ?? '')) return false;
-  const req: unknown = err.request;
-  return typeof req === 'object' && req !== null && 'reusedSocket' in req && req.reusedSocket === true;
+/** What `statusError` needs to know of the route besides the status. */
+export interface StatusContext {
+  notFound: NotFoundMeaning;
+  /** The task the route names, for 'unknown-task'. */
+  task?: string;
+  /** The server's Retry-After header, named in a 5xx error. */
+  retryAfter?: string;
+}
+
+export function unknownTaskError(task: string): ButlerError {
+  return new ButlerError('UNKNOWN_TASK', `Plex has no Butler task named "${task}"`, { statusCode: 404, task });
 }
 
 export class ServerHttp {
@@ -125,22 +138,8 @@ export class ServerHttp {
     });
   }
 
-  /**
-   * One call; a network failure is thrown as it came (name it with `transportFailure`). A call
-   * that died on a kept-alive socket the server had closed while it sat idle is sent once more on
-   * a new socket, as Node's documentation advises (`request.reusedSocket`): the server never
-   * answered it, and every call of ours is idempotent anyway.
-   */
-  async send(method: string, route: string, signal: AbortSignal): Promise<Answer> {
-    try {
-      return await this.sendOnce(method, route, signal);
-    } catch (err) {
-      if (signal.aborted || !diedOnStaleSocket(err)) throw err;
-      return this.sendOnce(method, route, signal);
-    }
-  }
-
-  private async sendOnce(method: string, route: string, signal: AbortSignal): Promise<Answer> {
+  /** One try on the wire, as it came: a network failure is thrown (name it with `transportFailure`). */
+  async request(method: string, route: string, signal: AbortSignal): Promise<Answer> {
     const res = await this.axios.request<string>({ method, url: route, signal });
     const answer: Answer = { status: res.status, body: typeof res.data === 'string' ? res.data : '' };
     const retryAfter: unknown = res.headers['retry-after'];
@@ -169,10 +168,14 @@ export class ServerHttp {
     }
   }
 
-  /** Statuses every route treats alike; undefined for 2xx and 404, which the caller reads. */
-  statusError(status: number, retryAfter?: string): ButlerError | undefined {
+  /**
+   * What a status says went wrong, or undefined for an answer the caller reads (2xx, and a 404
+   * where the route declares it an answer). The route's 404 meaning is read here, and only here.
+   */
+  statusError(status: number, context: StatusContext = { notFound: 'an-answer' }): ButlerError | undefined {
     const extra = { statusCode: status };
-    if ((status >= 200 && status < 300) || status === 404) return undefined;
+    if (status >= 200 && status < 300) return undefined;
+    if (status === 404) return this.notFoundError(context);
     if (status === 401) {
       return new ButlerError('UNAUTHORIZED', 'Plex refused the token (401): enter the server owner\'s token again (a plex.tv password reset changes it)', extra);
     }
@@ -180,11 +183,19 @@ export class ServerHttp {
       return new ButlerError('UNAUTHORIZED', 'Plex refused this token for the Butler (403): it must be the server owner\'s token, not a shared user\'s', extra);
     }
     if (status === 400) return new ButlerError('BAD_REQUEST', 'Plex rejected the request (400)', extra);
-    if (status >= 500) return new ButlerError('SERVER_ERROR', `Plex server error (${status})${retryAfter ? `, retry after ${retryAfter}` : ''}`, extra);
+    if (status >= 500) return new ButlerError('SERVER_ERROR', `Plex server error (${status})${context.retryAfter ? `, retry after ${context.retryAfter}` : ''}`, extra);
     if (status >= 300 && status < 400) {
       return new ButlerError('BAD_RESPONSE', `${this.baseUrl} redirected (${status}); redirects are not followed so the token stays with the configured address: set the URL to the final address`, extra);
     }
     return new ButlerError('BAD_RESPONSE', `Unexpected answer from Plex (${status})`, extra);
+  }
+
+  private notFoundError({ notFound, task }: StatusContext): ButlerError | undefined {
+    if (notFound === 'unknown-task' && task !== undefined) return unknownTaskError(task);
+    if (notFound === 'no-butler') {
+      return new ButlerError('BAD_RESPONSE', `No Butler at ${this.baseUrl} (404): check the server URL, including any reverse-proxy path`, { statusCode: 404 });
+    }
+    return undefined;
   }
 
   /** Names a socket-level failure of a call to this server. */

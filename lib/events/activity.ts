@@ -1,13 +1,17 @@
 // Activity notifications (what the server works on), and which of them are Butler maintenance.
 import { isObject, toBool, toText } from '../common/json';
 
-/** One activity notification, flattened. */
-export interface ActivityEvent {
-  event: 'started' | 'updated' | 'ended';
+/** What names one activity, in every view of it (a notification, GET /activities, a run, a stop result). */
+export interface NamedActivity {
   uuid: string;
   type: string;
   title: string;
   subtitle: string;
+}
+
+/** One activity notification, flattened. */
+export interface ActivityEvent extends NamedActivity {
+  event: 'started' | 'updated' | 'ended';
   progress: number;
 }
 
@@ -47,11 +51,7 @@ export function toActivityEvents(notes: unknown): ActivityEvent[] {
 }
 
 /** One entry of GET /activities. */
-export interface ServerActivity {
-  uuid: string;
-  type: string;
-  title: string;
-  subtitle: string;
+export interface ServerActivity extends NamedActivity {
   /** 0–100; -1 when the server does not know (indeterminate) or does not say. */
   progress: number;
   cancellable: boolean;

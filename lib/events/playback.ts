@@ -7,6 +7,8 @@
 // waits for a notification (or reset() after a reconnect).
 import { EventEmitter } from 'node:events';
 import { ButlerError } from '../common/errors';
+import { backoffStep } from '../common/backoff';
+import { abortFor } from '../common/abort';
 import type { PlayingNotification, StreamState } from './stream';
 import type { PlaybackSession } from './sessions';
 import { judgeSessions, SessionTraces, WatchCounts } from './watching';
@@ -130,7 +132,7 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
 
   /** Stops for good: no timer left, the read under way is aborted, nothing more is emitted. */
   close(): void {
-    this.closing.abort();
+    abortFor(this.closing, 'closed');
     this.clearTimer();
     this.removeAllListeners();
   }
@@ -193,7 +195,7 @@ export class PlaybackWatch extends EventEmitter<PlaybackEvents> {
     }
     const { minReadGapMs, busyPollMs, idleGraceMs } = this.options;
     if (this.failures > 0) {
-      const wait = Math.min(busyPollMs, Math.max(1, minReadGapMs) * 2 ** Math.min(this.failures - 1, 30));
+      const wait = backoffStep({ firstMs: Math.max(1, minReadGapMs), maxMs: busyPollMs, low: 1, high: 1 }, this.failures - 1);
       this.readAt(this.clock.now() + wait);
     } else if (this.snapshot?.state === 'busy') {
       this.readAt(this.emptySince === undefined ? this.lastReadAt + busyPollMs : this.emptySince + idleGraceMs);

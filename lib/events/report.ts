@@ -1,32 +1,22 @@
 // The maintenance report's bookkeeping: activity runs from start to end, how each ended, and the
 // summary of the runs in a time span. No Node-RED here: the report node stores and sends it.
-import type { ActivityEvent, ServerActivity } from './activity';
+import type { ActivityEvent, NamedActivity, ServerActivity } from './activity';
 import { isObject } from '../common/json';
 
 export type RunOutcome = 'finished' | 'ended-early' | 'cancelled' | 'lost';
 
-/** One activity that ran and ended. Times are ISO strings. */
-export interface ActivityRun {
-  uuid: string;
-  type: string;
-  title: string;
-  subtitle: string;
+/** One activity running now. Times are ISO strings. */
+export interface RunningActivity extends NamedActivity {
   started: string;
-  ended: string;
-  durationMs: number;
   /** The last progress seen, 0–100, or -1 when the server never said. */
   progress: number;
-  outcome: RunOutcome;
 }
 
-/** One activity running now. */
-export interface RunningActivity {
-  uuid: string;
-  type: string;
-  title: string;
-  subtitle: string;
-  started: string;
-  progress: number;
+/** One activity that ran and ended. */
+export interface ActivityRun extends RunningActivity {
+  ended: string;
+  durationMs: number;
+  outcome: RunOutcome;
 }
 
 /** What the report node keeps in its context. */

@@ -48,11 +48,3 @@ export function parseSessions(body: string): PlaybackSession[] {
   const items = [mc.Metadata, mc.Video, mc.Track].flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : isObject(list) ? [list] : []));
   return items.map(toSession).filter((s): s is PlaybackSession => s !== undefined);
 }
-
-/** Counts active playback sessions in GET /status/sessions. */
-export function parseSessionCount(body: string): number {
-  const mc = mediaContainer(body, 'sessions');
-  if (Array.isArray(mc.Metadata)) return mc.Metadata.length;
-  const size = Number(mc.size);
-  return Number.isFinite(size) && size >= 0 ? size : 0;
-}

@@ -5,6 +5,9 @@ import type { Readable } from 'node:stream';
 import { ButlerError } from '../common/errors';
 import type { ServerHttp, StreamAnswer } from '../butler/transport';
 import { isObject } from '../common/json';
+import { abortFor } from '../common/abort';
+import { backoffWait } from '../common/backoff';
+import { describeHtmlPage } from '../common/html';
 import { ActivityEvent, toActivityEvents } from './activity';
 import { PlayerState, toOffset, toPlayerState } from './sessions';
 
@@ -109,8 +112,7 @@ async function describeBody(answer: StreamAnswer, heard: () => void): Promise<st
     if (head.length > 4096 || /<\/title>/i.test(head)) break;
   }
   answer.body.destroy();
-  const title = /<title[^>]*>([^<]{0,80})/i.exec(head)?.[1]?.trim();
-  return title ? `an HTML page ("${title}")` : 'an HTML page';
+  return describeHtmlPage(head);
 }
 
 /** What the stream needs of the HTTP stack: `ServerHttp` gives it, a test may give a fake. */
@@ -267,7 +269,7 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
     this.body = undefined;
     this.clock.clear(this.silenceTimer);
     this.silenceTimer = undefined;
-    attempt?.abort('closed');
+    if (attempt) abortFor(attempt, 'attempt-ended');
     body?.destroy();
   }
 
@@ -283,9 +285,8 @@ export class NotificationStream extends EventEmitter<StreamEvents> {
       this.emit('problem', err);
       if (this.closed) return;
     }
-    const step = Math.min(this.timing.maxBackoffMs, this.timing.minBackoffMs * 2 ** this.failures);
+    const wait = backoffWait({ firstMs: this.timing.minBackoffMs, maxMs: this.timing.maxBackoffMs, low: 0.5, high: 1 }, this.failures);
     this.failures++;
-    const wait = Math.round(step / 2 + Math.random() * (step / 2));
     this.setState('reconnecting', wait);
     this.retryTimer = this.clock.set(() => void this.connect(), wait);
   }
