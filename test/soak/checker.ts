@@ -399,6 +399,11 @@ export class Checker implements RuntimeObserver {
     }
   }
 
+  /** Every request the simulator logged since the last call: the token travels in a header, never in a URL. */
+  checkRequestUrls(urls: readonly string[]): void {
+    for (const url of urls) this.tokenCheck('request URL', url);
+  }
+
   private tokenCheck(where: string, value: unknown): void {
     if (!this.o.token) return;
     let text: string;
